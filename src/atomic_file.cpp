@@ -1,0 +1,71 @@
+#include <vramplan/atomic_file.hpp>
+#include <vramplan/error.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <string>
+#include <unistd.h>
+
+namespace vramplan {
+
+namespace {
+
+[[noreturn]] void throw_io(const std::filesystem::path& path, const char* what, int err) {
+    throw Error(ErrorKind::io, path.string(), std::string(what) + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> content,
+                           std::uint64_t total_size, bool overwrite) {
+    std::error_code ec;
+    if (!overwrite && std::filesystem::exists(path, ec)) {
+        throw Error(ErrorKind::usage, path.string(), "file exists",
+                    "pass --force to replace it, or choose another path");
+    }
+    const std::filesystem::path dir =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+    const int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) {
+        throw_io(path, "cannot create a temporary file beside it", errno);
+    }
+    auto fail = [&](const char* what) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmpl.c_str());
+        throw_io(path, what, err);
+    };
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            fail("cannot write");
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (total_size > content.size() && ::ftruncate(fd, static_cast<off_t>(total_size)) != 0) {
+        fail("cannot extend");
+    }
+    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
+        fail("cannot finish writing");
+    }
+    if (::close(fd) != 0) {
+        const int err = errno;
+        ::unlink(tmpl.c_str());
+        throw_io(path, "cannot close", err);
+    }
+    if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmpl.c_str());
+        throw_io(path, "cannot rename into place", err);
+    }
+}
+
+}  // namespace vramplan

@@ -1,0 +1,96 @@
+#include "app.hpp"
+
+#include <vramplan/error.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+#ifndef VRAMPLAN_VERSION
+#define VRAMPLAN_VERSION "dev"
+#endif
+
+namespace vramplan::cli {
+
+namespace {
+
+constexpr const char* k_footer = R"(
+Exit codes: 0 ok, 1 does not fit / check failed, 2 bad input or usage, 3 internal error.
+Environment: VRAMPLAN_DATA_DIR (folder with models/ and profiles/), NO_COLOR.
+Docs: docs/cli.md)";
+
+std::filesystem::path executable_dir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::filesystem::path{} : exe.parent_path();
+}
+
+}  // namespace
+
+std::filesystem::path Context::resolved_data_dir() const {
+    if (!data_dir.empty()) {
+        return data_dir;
+    }
+    if (const char* env = std::getenv("VRAMPLAN_DATA_DIR"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    std::error_code ec;
+    const auto installed = executable_dir() / ".." / "share" / "vramplan";
+    if (std::filesystem::is_directory(installed / "models", ec)) {
+        return installed;
+    }
+#ifdef VRAMPLAN_INSTALL_DATA_DIR
+    if (std::filesystem::is_directory(std::filesystem::path(VRAMPLAN_INSTALL_DATA_DIR) / "models",
+                                      ec)) {
+        return VRAMPLAN_INSTALL_DATA_DIR;
+    }
+#endif
+#ifdef VRAMPLAN_SOURCE_DATA_DIR
+    return VRAMPLAN_SOURCE_DATA_DIR;
+#else
+    return ".";
+#endif
+}
+
+Catalog Context::catalog() const { return Catalog::load(resolved_data_dir() / "models"); }
+
+GpuProfiles Context::gpus() const {
+    return GpuProfiles::load(resolved_data_dir() / "profiles" / "gpus");
+}
+
+void print(const std::string& text) { std::cout << text << std::flush; }
+
+int run(int argc, char** argv) {
+    CLI::App app{"vramplan " VRAMPLAN_VERSION
+                 ": plan GPU memory for llama.cpp (llama-server) deployments.\n\n"
+                 "Examples:\n"
+                 "  vramplan models                          the model catalog\n"
+                 "  vramplan gpus                            the GPU profiles\n"
+                 "  vramplan inspect model.gguf              what a GGUF file holds, per layer\n"
+                 "  vramplan synth qwen2.5-7b-instruct --quant Q4_K_M --out q7.gguf\n",
+                 "vramplan"};
+    app.footer(k_footer);
+    app.set_version_flag("--version", VRAMPLAN_VERSION);
+    app.require_subcommand(1);
+
+    Context ctx;
+    app.add_option("--data-dir", ctx.data_dir,
+                   "Folder holding models/ and profiles/ (default: the installed data)");
+
+    register_inspect(app, ctx);
+    register_models(app, ctx);
+    register_gpus(app, ctx);
+    register_synth(app, ctx);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) {
+            return app.exit(e);  // --help, --version
+        }
+        throw Error(ErrorKind::usage, {}, e.what(), "run 'vramplan --help' for usage");
+    }
+    return ctx.action ? ctx.action() : k_exit_ok;
+}
+
+}  // namespace vramplan::cli

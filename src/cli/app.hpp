@@ -1,0 +1,37 @@
+#pragma once
+// The command-line front end: CLI11 parsing, data-folder lookup, printing. Everything else is
+// library code.
+
+#include <vramplan/catalog.hpp>
+#include <vramplan/gpu_profile.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+namespace vramplan::cli {
+
+struct Context {
+    std::string data_dir;  // --data-dir; empty: VRAMPLAN_DATA_DIR, installed or source data
+    std::function<int()> action;
+
+    std::filesystem::path resolved_data_dir() const;
+    Catalog catalog() const;
+    GpuProfiles gpus() const;
+};
+
+// Writes `text` to stdout; stdout carries only the requested output.
+void print(const std::string& text);
+
+void register_inspect(CLI::App& app, Context& ctx);
+void register_models(CLI::App& app, Context& ctx);
+void register_gpus(CLI::App& app, Context& ctx);
+void register_synth(CLI::App& app, Context& ctx);
+
+// Parses argv, runs the chosen command and returns the exit code. Throws vramplan::Error.
+int run(int argc, char** argv);
+
+}  // namespace vramplan::cli

@@ -1,0 +1,44 @@
+// The only try/catch of vramplan: maps vramplan::Error to a message and an exit code.
+
+#include "app.hpp"
+
+#include <vramplan/error.hpp>
+
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <unistd.h>
+
+namespace {
+
+bool stderr_color() {
+    const char* no_color = std::getenv("NO_COLOR");
+    return (no_color == nullptr || *no_color == '\0') && ::isatty(STDERR_FILENO) == 1;
+}
+
+void report(const std::string& message, const std::string& hint) {
+    const bool color = stderr_color();
+    std::cerr << (color ? "\033[1;31mvramplan: error:\033[0m " : "vramplan: error: ") << message
+              << "\n";
+    if (!hint.empty()) {
+        std::cerr << (color ? "\033[1mhint:\033[0m " : "hint: ") << hint << "\n";
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return vramplan::cli::run(argc, argv);
+    } catch (const vramplan::Error& e) {
+        report(e.what(), e.hint());
+        return vramplan::exit_code(e.kind());
+    } catch (const std::bad_alloc&) {
+        report("out of memory", "this is a bug if the input was reasonable; please report it");
+        return vramplan::k_exit_internal;
+    } catch (const std::exception& e) {
+        report(std::string("internal error: ") + e.what(),
+               "this is a bug in vramplan; please report it with the command line you ran");
+        return vramplan::k_exit_internal;
+    }
+}

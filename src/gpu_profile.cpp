@@ -1,0 +1,136 @@
+#include "yaml_util.hpp"
+
+#include <vramplan/error.hpp>
+#include <vramplan/gpu_profile.hpp>
+#include <vramplan/suggest.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace vramplan {
+
+std::uint64_t estimate_context_mib(std::uint32_t sm_count) {
+    const double slope = (k_context_ref_large_mib - k_context_ref_small_mib) /
+                         (k_context_ref_large_sms - k_context_ref_small_sms);
+    const double mib = k_context_ref_small_mib + slope * (sm_count - k_context_ref_small_sms);
+    return static_cast<std::uint64_t>(std::ceil(std::max(mib, 0.0)));
+}
+
+GpuProfile parse_gpu_profile(std::string_view yaml_text, const std::string& source) {
+    const YAML::Node root = yaml::parse(yaml_text, source);
+    const yaml::MapReader r(root, source);
+    r.only_keys({"name", "aliases", "display_name", "architecture", "compute_capability",
+                 "sm_count", "memory_total_mib", "memory_total_source", "reserved_mib",
+                 "bandwidth_gb_s", "bandwidth_source", "runtime_overhead_mib",
+                 "runtime_overhead_source"});
+    GpuProfile g;
+    g.source_path = source;
+    g.name = r.string("name");
+    if (g.name.empty() || g.name != to_lower(g.name)) {
+        r.fail(r.node("name"), "'name' must be a lower-case short name such as rtx4090");
+    }
+    if (r.has("aliases")) {
+        const YAML::Node a = r.node("aliases");
+        if (!a.IsSequence()) {
+            r.fail(a, "'aliases' must be a list of names");
+        }
+        for (const auto& n : a) {
+            g.aliases.push_back(to_lower(n.Scalar()));
+        }
+    }
+    g.display_name = r.string("display_name");
+    g.architecture = r.optional_string("architecture").value_or("");
+    g.compute_capability = r.optional_string("compute_capability").value_or("");
+    g.sm_count = static_cast<std::uint32_t>(r.uint("sm_count", 1, 4096));
+    g.memory_total_mib = r.uint("memory_total_mib", 256, 1U << 24);
+    g.memory_total_source = r.string("memory_total_source");
+    g.reserved_mib = r.optional_uint("reserved_mib", 0, g.memory_total_mib - 1).value_or(0);
+    g.bandwidth_gb_s = r.number("bandwidth_gb_s", 1.0, 1e6);
+    g.bandwidth_source = r.string("bandwidth_source");
+    if (const auto measured = r.optional_uint("runtime_overhead_mib", 0, g.memory_total_mib)) {
+        g.runtime_overhead_mib = *measured;
+        g.runtime_overhead_measured = true;
+        g.runtime_overhead_source = r.string("runtime_overhead_source");
+    } else {
+        g.runtime_overhead_mib = estimate_context_mib(g.sm_count);
+        g.runtime_overhead_source =
+            fmt::format("estimated from {} SMs by interpolating two published measurements "
+                        "({} MiB at {} SMs, {} MiB at {} SMs; llama.cpp PR #23604)",
+                        g.sm_count, k_context_ref_small_mib, k_context_ref_small_sms,
+                        k_context_ref_large_mib, k_context_ref_large_sms);
+    }
+    return g;
+}
+
+GpuProfiles GpuProfiles::from_profiles(std::vector<GpuProfile> profiles) {
+    std::set<std::string> seen;
+    for (const auto& p : profiles) {
+        std::vector<std::string> keys = p.aliases;
+        keys.push_back(p.name);
+        for (const auto& k : keys) {
+            if (!seen.insert(k).second) {
+                throw Error(ErrorKind::data, p.source_path,
+                            fmt::format("GPU name or alias '{}' is used twice", k));
+            }
+        }
+    }
+    GpuProfiles out;
+    out.m_profiles = std::move(profiles);
+    return out;
+}
+
+GpuProfiles GpuProfiles::load(const std::filesystem::path& gpus_dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(gpus_dir, ec)) {
+        throw Error(ErrorKind::io, gpus_dir.string(), "GPU profile folder not found",
+                    "pass --data-dir DIR, the folder that holds models/ and profiles/");
+    }
+    std::vector<std::filesystem::path> paths;
+    for (const auto& e : std::filesystem::directory_iterator(gpus_dir)) {
+        if (e.path().extension() == ".yaml") {
+            paths.push_back(e.path());
+        }
+    }
+    std::sort(paths.begin(), paths.end());
+    std::vector<GpuProfile> profiles;
+    for (const auto& p : paths) {
+        std::ifstream in(p, std::ios::binary);
+        if (!in) {
+            throw Error(ErrorKind::io, p.string(), "cannot read file");
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        profiles.push_back(parse_gpu_profile(ss.str(), p.string()));
+    }
+    return from_profiles(std::move(profiles));
+}
+
+const GpuProfile* GpuProfiles::find(std::string_view name_or_alias) const {
+    const std::string q = to_lower(name_or_alias);
+    for (const auto& p : m_profiles) {
+        if (p.name == q || std::find(p.aliases.begin(), p.aliases.end(), q) != p.aliases.end()) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+const GpuProfile& GpuProfiles::resolve(std::string_view name_or_alias) const {
+    if (const GpuProfile* p = find(name_or_alias)) {
+        return *p;
+    }
+    std::vector<std::string> names;
+    for (const auto& p : m_profiles) {
+        names.push_back(p.name);
+        names.insert(names.end(), p.aliases.begin(), p.aliases.end());
+    }
+    throw Error(ErrorKind::data, {}, fmt::format("unknown GPU '{}'", name_or_alias),
+                suggestion_hint(name_or_alias, names) + "; 'vramplan gpus' lists the profiles");
+}
+
+}  // namespace vramplan

@@ -1,0 +1,80 @@
+#include <vramplan/suggest.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+
+namespace vramplan {
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    std::iota(row.begin(), row.end(), std::size_t{0});
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+std::vector<std::string> closest_names(std::string_view query,
+                                       std::span<const std::string> candidates, std::size_t max) {
+    const std::string q = to_lower(query);
+    std::vector<std::pair<std::size_t, std::string>> scored;
+    for (const auto& c : candidates) {
+        const std::string lc = to_lower(c);
+        std::size_t d = edit_distance(q, lc);
+        if (!q.empty() && lc.find(q) != std::string::npos) {
+            d = std::min<std::size_t>(d, 1);
+        }
+        // Accept up to a third of the query's length in edits (at least 2).
+        if (d <= std::max<std::size_t>(2, q.size() / 3)) {
+            scored.emplace_back(d, c);
+        }
+    }
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < scored.size() && i < max; ++i) {
+        out.push_back(scored[i].second);
+    }
+    return out;
+}
+
+std::string suggestion_hint(std::string_view query, std::span<const std::string> candidates) {
+    const auto close = closest_names(query, candidates);
+    std::string out;
+    if (!close.empty()) {
+        out = "did you mean ";
+        for (std::size_t i = 0; i < close.size(); ++i) {
+            out += (i == 0 ? "'" : ", '") + close[i] + "'";
+        }
+        return out + "?";
+    }
+    out = "known: ";
+    for (std::size_t i = 0; i < candidates.size() && i < 8; ++i) {
+        out += (i == 0 ? "" : ", ") + candidates[i];
+    }
+    if (candidates.size() > 8) {
+        out += ", ...";
+    }
+    return out;
+}
+
+}  // namespace vramplan

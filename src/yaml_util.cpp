@@ -1,0 +1,153 @@
+#include "yaml_util.hpp"
+
+#include <vramplan/error.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace vramplan::yaml {
+
+namespace {
+
+std::string mark_string(const std::string& source, const YAML::Mark& m) {
+    if (m.line < 0) {
+        return source;
+    }
+    return fmt::format("{}:{}:{}", source, m.line + 1, m.column + 1);
+}
+
+}  // namespace
+
+YAML::Node parse(std::string_view text, const std::string& source) {
+    try {
+        YAML::Node root = YAML::Load(std::string(text));
+        if (!root.IsMap()) {
+            throw Error(ErrorKind::data, source, "expected a mapping of keys to values at the top");
+        }
+        return root;
+    } catch (const YAML::ParserException& e) {
+        throw Error(ErrorKind::data, mark_string(source, e.mark), e.msg);
+    }
+}
+
+std::string where(const std::string& source, const YAML::Node& node) {
+    return mark_string(source, node.Mark());
+}
+
+MapReader::MapReader(const YAML::Node& map, std::string source)
+    : m_map(map), m_source(std::move(source)) {
+    if (!m_map.IsMap()) {
+        fail(m_map, "expected a mapping of keys to values");
+    }
+}
+
+void MapReader::fail(const YAML::Node& at, const std::string& what) const {
+    throw Error(ErrorKind::data, where(m_source, at), what);
+}
+
+void MapReader::only_keys(std::initializer_list<std::string_view> allowed) const {
+    for (const auto& kv : m_map) {
+        const std::string k = kv.first.Scalar();
+        bool ok = false;
+        for (auto a : allowed) {
+            ok = ok || a == k;
+        }
+        if (!ok) {
+            std::string list;
+            for (auto a : allowed) {
+                list += list.empty() ? "" : ", ";
+                list += a;
+            }
+            fail(kv.first, fmt::format("unknown key '{}' (known keys: {})", k, list));
+        }
+    }
+}
+
+bool MapReader::has(const char* key) const {
+    const YAML::Node n = m_map[key];
+    return n.IsDefined() && !n.IsNull();
+}
+
+YAML::Node MapReader::node(const char* key) const {
+    const YAML::Node n = m_map[key];
+    if (!n.IsDefined() || n.IsNull()) {
+        fail(m_map, fmt::format("missing required key '{}'", key));
+    }
+    return n;
+}
+
+std::string MapReader::string(const char* key) const {
+    const YAML::Node n = node(key);
+    if (!n.IsScalar()) {
+        fail(n, fmt::format("'{}' must be a string", key));
+    }
+    return n.Scalar();
+}
+
+std::optional<std::string> MapReader::optional_string(const char* key) const {
+    if (!has(key)) {
+        return std::nullopt;
+    }
+    return string(key);
+}
+
+std::uint64_t MapReader::uint(const char* key, std::uint64_t min, std::uint64_t max) const {
+    const YAML::Node n = node(key);
+    const std::string s = n.IsScalar() ? n.Scalar() : std::string{};
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+        fail(n, fmt::format("'{}' must be a non-negative integer, found '{}'", key, s));
+    }
+    if (v < min || v > max) {
+        fail(n, fmt::format("'{}' is {}; it must be between {} and {}", key, v, min, max));
+    }
+    return v;
+}
+
+std::optional<std::uint64_t> MapReader::optional_uint(const char* key, std::uint64_t min,
+                                                      std::uint64_t max) const {
+    if (!has(key)) {
+        return std::nullopt;
+    }
+    return uint(key, min, max);
+}
+
+double MapReader::number(const char* key, double min, double max) const {
+    const YAML::Node n = node(key);
+    const std::string s = n.IsScalar() ? n.Scalar() : std::string{};
+    double v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+        fail(n, fmt::format("'{}' must be a number, found '{}'", key, s));
+    }
+    if (!(v >= min && v <= max)) {
+        fail(n, fmt::format("'{}' is {}; it must be between {} and {}", key, s, min, max));
+    }
+    return v;
+}
+
+std::optional<double> MapReader::optional_number(const char* key, double min, double max) const {
+    if (!has(key)) {
+        return std::nullopt;
+    }
+    return number(key, min, max);
+}
+
+bool MapReader::boolean(const char* key, bool fallback) const {
+    if (!has(key)) {
+        return fallback;
+    }
+    const YAML::Node n = node(key);
+    const std::string s = n.IsScalar() ? n.Scalar() : std::string{};
+    if (s == "true") {
+        return true;
+    }
+    if (s == "false") {
+        return false;
+    }
+    fail(n, fmt::format("'{}' must be true or false, found '{}'", key, s));
+}
+
+}  // namespace vramplan::yaml
