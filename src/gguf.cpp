@@ -442,6 +442,13 @@ GgufFile parse_gguf(std::span<const std::byte> bytes, std::optional<std::uint64_
     return f;
 }
 
+GgufFile parse_gguf(std::vector<std::byte>&& bytes) {
+    auto owned = std::make_shared<const std::vector<std::byte>>(std::move(bytes));
+    GgufFile f = parse_gguf(std::span<const std::byte>(*owned));
+    f.storage = owned;
+    return f;
+}
+
 GgufFile read_gguf(const std::filesystem::path& path) {
     auto mapping = MappedFile::open(path);
     try {

@@ -41,7 +41,7 @@ std::vector<std::string> closest_names(std::string_view query,
         const std::string lc = to_lower(c);
         std::size_t d = edit_distance(q, lc);
         if (!q.empty() && lc.find(q) != std::string::npos) {
-            d = std::min<std::size_t>(d, 1);
+            d = 0;  // containment ranks with an exact match
         }
         // Accept up to a third of the query's length in edits (at least 2).
         if (d <= std::max<std::size_t>(2, q.size() / 3)) {

@@ -105,6 +105,10 @@ struct GgufFile {
 GgufFile parse_gguf(std::span<const std::byte> bytes,
                     std::optional<std::uint64_t> file_size = std::nullopt);
 
+// Takes ownership of `bytes` (a whole file) and parses them: the result's views stay valid.
+// Passing a temporary vector picks this overload, so it cannot dangle.
+GgufFile parse_gguf(std::vector<std::byte>&& bytes);
+
 // Maps `path` and parses it; errors are prefixed with the path.
 GgufFile read_gguf(const std::filesystem::path& path);
 
