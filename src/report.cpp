@@ -135,13 +135,23 @@ std::string render_model_text(const ModelSpec& m) {
                  "100.0%"});
     out += mix.render();
 
-    out += "\nbytes per layer (placement order for -ngl: output first, then the last blocks)\n";
+    out += fmt::format("\nbytes per layer (-ngl N puts the output layer and the last N-1 blocks on "
+                       "the GPU)\n");
     TextTable layers({{"layer"}, {"tensors", k_right}, {"bytes", k_right}, {"MiB", k_right}});
     for (const auto& lb : bytes_by_layer(m)) {
         layers.add_row({layer_label(lb.layer, m.n_layer), std::to_string(lb.tensors),
                         format_bytes(lb.bytes), format_mib(lb.bytes)});
     }
     out += layers.render();
+    if (m.tied_output) {
+        for (const auto& t : m.tensors) {
+            if (t.name == "token_embd.weight") {
+                out += fmt::format("the output layer reuses token_embd: offloading it adds a GPU "
+                                   "copy of token_embd ({} MiB)\n",
+                                   format_mib(t.bytes));
+            }
+        }
+    }
     return out;
 }
 
@@ -324,27 +334,57 @@ std::string render_gpus_text(const GpuProfiles& g) {
            "* = estimated from the SM count (docs/gpu-profiles.md), otherwise measured.\n";
 }
 
+namespace {
+
+json gpu_json(const GpuProfile& p) {
+    return json{{"name", p.name},
+                {"aliases", p.aliases},
+                {"display_name", p.display_name},
+                {"architecture", p.architecture},
+                {"compute_capability", p.compute_capability},
+                {"sm_count", p.sm_count},
+                {"memory_total_bytes", p.total_bytes()},
+                {"memory_total_mib", p.memory_total_mib},
+                {"memory_total_source", p.memory_total_source},
+                {"reserved_bytes", p.reserved_mib << 20},
+                {"usable_bytes", p.usable_bytes()},
+                {"bandwidth_gb_s", p.bandwidth_gb_s},
+                {"bandwidth_source", p.bandwidth_source},
+                {"runtime_overhead_bytes", p.runtime_overhead_bytes()},
+                {"runtime_overhead_measured", p.runtime_overhead_measured},
+                {"runtime_overhead_source", p.runtime_overhead_source},
+                {"profile_file", p.source_path}};
+}
+
+}  // namespace
+
 std::string render_gpus_json(const GpuProfiles& g) {
     json arr = json::array();
     for (const auto& p : g.all()) {
-        arr.push_back({{"name", p.name},
-                       {"aliases", p.aliases},
-                       {"display_name", p.display_name},
-                       {"architecture", p.architecture},
-                       {"compute_capability", p.compute_capability},
-                       {"sm_count", p.sm_count},
-                       {"memory_total_bytes", p.total_bytes()},
-                       {"memory_total_mib", p.memory_total_mib},
-                       {"memory_total_source", p.memory_total_source},
-                       {"reserved_bytes", p.reserved_mib << 20},
-                       {"usable_bytes", p.usable_bytes()},
-                       {"bandwidth_gb_s", p.bandwidth_gb_s},
-                       {"bandwidth_source", p.bandwidth_source},
-                       {"runtime_overhead_bytes", p.runtime_overhead_bytes()},
-                       {"runtime_overhead_measured", p.runtime_overhead_measured},
-                       {"runtime_overhead_source", p.runtime_overhead_source}});
+        arr.push_back(gpu_json(p));
     }
     return json{{"gpus", arr}}.dump(2) + "\n";
+}
+
+std::string render_gpu_json(const GpuProfile& p) { return gpu_json(p).dump(2) + "\n"; }
+
+std::string render_gpu_text(const GpuProfile& p) {
+    std::string out;
+    out += fmt::format("gpu           {} ({})\n", p.name, p.display_name);
+    out += fmt::format("aliases       {}\n", p.aliases.empty() ? "-" : join(p.aliases, ", "));
+    out += fmt::format("architecture  {} (compute capability {}, {} SMs)\n", p.architecture,
+                       p.compute_capability, p.sm_count);
+    out += fmt::format("memory        {} MiB   source: {}\n", p.memory_total_mib,
+                       p.memory_total_source);
+    out += fmt::format("reserved      {} MiB   usable {} MiB\n", p.reserved_mib,
+                       p.memory_total_mib - p.reserved_mib);
+    out += fmt::format("bandwidth     {:.0f} GB/s   source: {}\n", p.bandwidth_gb_s,
+                       p.bandwidth_source);
+    out += fmt::format("CUDA context  {} MiB per process ({})   source: {}\n",
+                       p.runtime_overhead_mib, p.runtime_overhead_measured ? "measured" : "estimated",
+                       p.runtime_overhead_source);
+    out += fmt::format("profile file  {}\n", p.source_path);
+    return out;
 }
 
 }  // namespace vramplan

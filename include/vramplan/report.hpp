@@ -20,6 +20,8 @@ std::string render_catalog_model_json(const Catalog& c, const CatalogModel& m);
 
 std::string render_gpus_text(const GpuProfiles& g);
 std::string render_gpus_json(const GpuProfiles& g);
+std::string render_gpu_text(const GpuProfile& p);
+std::string render_gpu_json(const GpuProfile& p);
 
 // Elements (parameters) of all tensors.
 std::uint64_t parameter_count(const ModelSpec& m);

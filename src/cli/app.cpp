@@ -1,7 +1,9 @@
 #include "app.hpp"
 
 #include <vramplan/error.hpp>
+#include <vramplan/suggest.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <unistd.h>
@@ -82,6 +84,17 @@ int run(int argc, char** argv) {
     register_gpus(app, ctx);
     register_synth(app, ctx);
 
+    // An unknown command word gets a precise message and suggestions (CLI11 would only say
+    // that a subcommand is required).
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+        names.push_back(sub->get_name());
+    }
+    if (argc > 1 && argv[1][0] != '-' &&
+        std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+        throw Error(ErrorKind::usage, {}, std::string("unknown command '") + argv[1] + "'",
+                    suggestion_hint(argv[1], names) + "; run 'vramplan --help' for usage");
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

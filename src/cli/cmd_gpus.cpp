@@ -7,14 +7,35 @@
 namespace vramplan::cli {
 
 void register_gpus(CLI::App& app, Context& ctx) {
-    auto json = std::make_shared<bool>(false);
+    struct Options {
+        bool json = false;
+        std::string name;
+        bool show_json = false;
+    };
+    auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("gpus", "List the GPU profiles (profiles/gpus/*.yaml)");
-    cmd->add_flag("--json", *json, "Print JSON (with the source of every figure)");
-    cmd->footer("\nExample:\n  vramplan gpus --json | jq '.gpus[] | select(.name==\"rtx4090\")'");
-    cmd->callback([json, &ctx] {
-        ctx.action = [json, &ctx] {
+    cmd->add_flag("--json", opt->json, "Print JSON (with the source of every figure)");
+    cmd->footer("\nExamples:\n  vramplan gpus\n  vramplan gpus show rtx4050\n"
+                "  vramplan gpus --json | jq '.gpus[] | select(.name==\"rtx4090\")'");
+    cmd->callback([opt, &ctx, cmd] {
+        if (cmd->get_subcommands().empty()) {
+            ctx.action = [opt, &ctx] {
+                const GpuProfiles g = ctx.gpus();
+                print(opt->json ? render_gpus_json(g) : render_gpus_text(g));
+                return 0;
+            };
+        }
+    });
+
+    CLI::App* show = cmd->add_subcommand("show", "One GPU profile, with the source of each figure");
+    show->add_option("name", opt->name, "Profile name or alias (rtx4050, a100-80gb, h100)")
+        ->required();
+    show->add_flag("--json", opt->show_json, "Print JSON");
+    show->callback([opt, &ctx] {
+        ctx.action = [opt, &ctx] {
             const GpuProfiles g = ctx.gpus();
-            print(*json ? render_gpus_json(g) : render_gpus_text(g));
+            const GpuProfile& p = g.resolve(opt->name);
+            print(opt->show_json ? render_gpu_json(p) : render_gpu_text(p));
             return 0;
         };
     });

@@ -1,0 +1,80 @@
+# Runs one golden case (docs/testing.md). Inputs: VRAMPLAN, CASE_DIR, DATA_DIR, WORK_DIR.
+#   cmd        one argument per line (after `vramplan`)
+#   setup      optional; each line one vramplan invocation, arguments separated by spaces
+#   stdout     the exact expected standard output
+#   exit_code  the expected exit code
+#   stderr     optional; each line a text that standard error must contain
+# Placeholders in cmd and setup: @WORK@ (a fresh folder per case), @DATA@ (the source tree),
+# @CASE@ (the case folder). In output, the work folder prints as @WORK@ and the source tree as
+# @DATA@. VRAMPLAN_UPDATE_GOLDEN=1 rewrites stdout and exit_code; review the diff.
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(ENV{VRAMPLAN_DATA_DIR} "${DATA_DIR}")
+set(ENV{NO_COLOR} "1")
+
+function(expand out text)
+    string(REPLACE "@WORK@" "${WORK_DIR}" text "${text}")
+    string(REPLACE "@DATA@" "${DATA_DIR}" text "${text}")
+    string(REPLACE "@CASE@" "${CASE_DIR}" text "${text}")
+    set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
+if(EXISTS "${CASE_DIR}/setup")
+    file(STRINGS "${CASE_DIR}/setup" setup_lines)
+    foreach(line IN LISTS setup_lines)
+        expand(line "${line}")
+        separate_arguments(args UNIX_COMMAND "${line}")
+        execute_process(COMMAND "${VRAMPLAN}" ${args} RESULT_VARIABLE rc ERROR_VARIABLE err
+                        OUTPUT_QUIET)
+        if(NOT rc EQUAL 0)
+            message(FATAL_ERROR "setup failed (${rc}): vramplan ${line}\n${err}")
+        endif()
+    endforeach()
+endif()
+
+file(STRINGS "${CASE_DIR}/cmd" cmd_lines)
+set(args "")
+foreach(line IN LISTS cmd_lines)
+    expand(line "${line}")
+    list(APPEND args "${line}")
+endforeach()
+execute_process(COMMAND "${VRAMPLAN}" ${args}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(REPLACE "${WORK_DIR}" "@WORK@" out "${out}")
+string(REPLACE "${DATA_DIR}" "@DATA@" out "${out}")
+string(REPLACE "${WORK_DIR}" "@WORK@" err "${err}")
+string(REPLACE "${DATA_DIR}" "@DATA@" err "${err}")
+
+if("$ENV{VRAMPLAN_UPDATE_GOLDEN}" STREQUAL "1")
+    file(WRITE "${CASE_DIR}/stdout" "${out}")
+    file(WRITE "${CASE_DIR}/exit_code" "${rc}\n")
+    message(STATUS "updated ${CASE_DIR}")
+    return()
+endif()
+
+file(READ "${CASE_DIR}/exit_code" want_rc)
+string(STRIP "${want_rc}" want_rc)
+set(failed "")
+if(NOT rc STREQUAL want_rc)
+    string(APPEND failed "exit code ${rc}, expected ${want_rc}\n")
+endif()
+file(READ "${CASE_DIR}/stdout" want_out)
+if(NOT out STREQUAL want_out)
+    file(WRITE "${WORK_DIR}/actual.stdout" "${out}")
+    execute_process(COMMAND diff -u "${CASE_DIR}/stdout" "${WORK_DIR}/actual.stdout"
+                    OUTPUT_VARIABLE diff)
+    string(APPEND failed "stdout differs:\n${diff}\n")
+endif()
+if(EXISTS "${CASE_DIR}/stderr")
+    file(STRINGS "${CASE_DIR}/stderr" want_err)
+    foreach(text IN LISTS want_err)
+        string(FIND "${err}" "${text}" at)
+        if(at EQUAL -1)
+            string(APPEND failed "stderr lacks: ${text}\n")
+        endif()
+    endforeach()
+endif()
+if(failed)
+    message(FATAL_ERROR "golden case ${CASE_DIR} failed:\n${failed}stderr was:\n${err}")
+endif()
