@@ -18,7 +18,7 @@ void check(bool ok, const ArchitectureParams& p, const std::string& what) {
     }
 }
 
-}  // namespace
+} // namespace
 
 bool can_synthesize(std::string_view arch) {
     for (auto a : k_archs) {
@@ -68,7 +68,7 @@ std::vector<LayoutTensor> tensor_layout(const ArchitectureParams& p) {
             t.push_back({b + "attn_qkv.weight", {E, q_width + 2 * kv_width}});
             t.push_back({b + "attn_output.weight", {q_width, E}});
             t.push_back({b + "ffn_norm.weight", {E}});
-            t.push_back({b + "ffn_up.weight", {E, 2 * F}});  // gate and up, fused
+            t.push_back({b + "ffn_up.weight", {E, 2 * F}}); // gate and up, fused
             t.push_back({b + "ffn_down.weight", {F, E}});
             continue;
         }
@@ -103,4 +103,4 @@ std::vector<LayoutTensor> tensor_layout(const ArchitectureParams& p) {
     return t;
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -1,13 +1,14 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <vramplan/atomic_file.hpp>
 #include <vramplan/error.hpp>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <string>
-#include <unistd.h>
 
 namespace vramplan {
 
@@ -17,7 +18,7 @@ namespace {
     throw Error(ErrorKind::io, path.string(), std::string(what) + ": " + std::strerror(err));
 }
 
-}  // namespace
+} // namespace
 
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> content,
                            std::uint64_t total_size, bool overwrite) {
@@ -68,4 +69,4 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
     }
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -2,6 +2,7 @@
 
 #include <vramplan/catalog.hpp>
 #include <vramplan/error.hpp>
+#include <vramplan/model.hpp>
 #include <vramplan/suggest.hpp>
 
 #include <fmt/format.h>
@@ -58,15 +59,33 @@ std::optional<std::pair<std::string, FileType>> split_quant(std::string_view ste
     return std::nullopt;
 }
 
-}  // namespace
+} // namespace
 
 CatalogModel parse_catalog_model(std::string_view yaml_text, const std::string& source) {
     const YAML::Node root = yaml::parse(yaml_text, source);
     const yaml::MapReader r(root, source);
-    r.only_keys({"name", "display_name", "hf_repo", "architecture", "layers", "embedding",
-                 "heads", "kv_heads", "head_dim", "rope_dim", "ffn", "vocab", "context_train",
-                 "sliding_window", "tied_output", "attention_bias", "rope_freqs", "rope_factors",
-                 "rope_freq_base", "norm_eps", "tokenizer", "files"});
+    r.only_keys({"name",
+                 "display_name",
+                 "hf_repo",
+                 "architecture",
+                 "layers",
+                 "embedding",
+                 "heads",
+                 "kv_heads",
+                 "head_dim",
+                 "rope_dim",
+                 "ffn",
+                 "vocab",
+                 "context_train",
+                 "sliding_window",
+                 "tied_output",
+                 "attention_bias",
+                 "rope_freqs",
+                 "rope_factors",
+                 "rope_freq_base",
+                 "norm_eps",
+                 "tokenizer",
+                 "files"});
     CatalogModel m;
     m.source_path = source;
     m.name = r.string("name");
@@ -80,7 +99,7 @@ CatalogModel parse_catalog_model(std::string_view yaml_text, const std::string& 
     ArchitectureParams& a = m.arch;
     a.arch = r.string("architecture");
     constexpr std::uint64_t k_max = 1U << 24;
-    a.n_layer = static_cast<std::uint32_t>(r.uint("layers", 1, 4096));
+    a.n_layer = static_cast<std::uint32_t>(r.uint("layers", 1, k_llama_max_layers));
     a.n_embd = static_cast<std::uint32_t>(r.uint("embedding", 1, k_max));
     a.n_head = static_cast<std::uint32_t>(r.uint("heads", 1, 65536));
     a.n_head_kv = static_cast<std::uint32_t>(r.uint("kv_heads", 1, 65536));
@@ -95,7 +114,8 @@ CatalogModel parse_catalog_model(std::string_view yaml_text, const std::string& 
     a.attention_bias = r.boolean("attention_bias", false);
     a.rope_freqs = r.boolean("rope_freqs", false);
     a.rope_factors = r.boolean("rope_factors", false);
-    m.rope_freq_base = static_cast<float>(r.optional_number("rope_freq_base", 1.0, 1e12).value_or(10000.0));
+    m.rope_freq_base =
+        static_cast<float>(r.optional_number("rope_freq_base", 1.0, 1e12).value_or(10000.0));
     m.norm_eps = static_cast<float>(r.optional_number("norm_eps", 1e-12, 1.0).value_or(1e-5));
     if (a.head_dim == 0 && a.n_embd % a.n_head != 0) {
         r.fail(r.node("heads"), "embedding is not a multiple of heads; give head_dim");
@@ -117,7 +137,7 @@ CatalogModel parse_catalog_model(std::string_view yaml_text, const std::string& 
 Catalog Catalog::from_models(std::vector<CatalogModel> models, std::vector<RoleAlias> roles) {
     Catalog c;
     std::set<std::string> names;
-    std::map<std::string, std::string> file_owner;  // lower-case file name -> model
+    std::map<std::string, std::string> file_owner; // lower-case file name -> model
     for (const auto& m : models) {
         if (!names.insert(m.name).second) {
             throw Error(ErrorKind::data, m.source_path,
@@ -128,18 +148,18 @@ Catalog Catalog::from_models(std::vector<CatalogModel> models, std::vector<RoleA
         for (const auto& f : m.files) {
             const auto [it, added] = file_owner.emplace(to_lower(f.file), m.name);
             if (!added && it->second != m.name) {
-                throw Error(ErrorKind::data, m.source_path,
-                            fmt::format("file '{}' is also listed for model '{}'", f.file,
-                                        it->second));
+                throw Error(
+                    ErrorKind::data, m.source_path,
+                    fmt::format("file '{}' is also listed for model '{}'", f.file, it->second));
             }
         }
     }
     c.m_models = std::move(models);
     for (const auto& r : roles) {
         if (c.find(r.model) == nullptr) {
-            throw Error(ErrorKind::data, "roles",
-                        fmt::format("role {} '{}' names unknown model '{}'", r.role, r.alias,
-                                    r.model));
+            throw Error(
+                ErrorKind::data, "roles",
+                fmt::format("role {} '{}' names unknown model '{}'", r.role, r.alias, r.model));
         }
     }
     c.m_roles = std::move(roles);
@@ -172,15 +192,15 @@ Catalog Catalog::load(const std::filesystem::path& models_dir) {
         const yaml::MapReader r(root, source);
         r.only_keys({"roles"});
         const YAML::Node by_role = r.node("roles");
-        (void)yaml::MapReader(by_role, source);  // must be a mapping of role -> aliases
+        (void)yaml::MapReader(by_role, source); // must be a mapping of role -> aliases
         for (const auto& role : by_role) {
             const yaml::MapReader aliases(role.second, source);
             for (const auto& alias : role.second) {
                 if (!alias.second.IsScalar()) {
                     aliases.fail(alias.second, "an alias maps to one catalog model name");
                 }
-                roles.push_back({role.first.Scalar(), to_lower(alias.first.Scalar()),
-                                 alias.second.Scalar()});
+                roles.push_back(
+                    {role.first.Scalar(), to_lower(alias.first.Scalar()), alias.second.Scalar()});
             }
         }
     }
@@ -267,4 +287,4 @@ ModelMatch Catalog::resolve(std::string_view query, std::string_view role) const
                 suggestion_hint(query, candidates) + "; 'vramplan models' lists the catalog");
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -8,7 +8,7 @@ std::string join_where(const std::string& where, const std::string& what) {
     return where.empty() ? what : where + ": " + what;
 }
 
-}  // namespace
+} // namespace
 
 int exit_code(ErrorKind kind) {
     return kind == ErrorKind::internal ? k_exit_internal : k_exit_bad_input;
@@ -23,4 +23,4 @@ Error Error::within(const std::string& outer) const {
     return Error(m_kind, std::move(w), m_message, m_hint);
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -55,9 +55,11 @@ bool iequals(std::string_view a, std::string_view b) {
            });
 }
 
-}  // namespace
+} // namespace
 
-std::span<const GgmlTypeTraits> all_ggml_types() { return k_types; }
+std::span<const GgmlTypeTraits> all_ggml_types() {
+    return k_types;
+}
 
 const GgmlTypeTraits* find_ggml_type(std::uint32_t id) {
     for (const auto& t : k_types) {
@@ -114,4 +116,4 @@ std::uint64_t tensor_bytes(GgmlType type, std::span<const std::uint64_t> ne) {
     return total;
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -44,7 +44,7 @@ std::string_view gguf_type_name(GgufValueType type) {
 
 namespace {
 
-constexpr std::uint32_t k_magic = 0x46554747;  // "GGUF" read as a little-endian u32
+constexpr std::uint32_t k_magic = 0x46554747; // "GGUF" read as a little-endian u32
 
 // Size of one element of a fixed-size type; 0 for string and array.
 std::uint64_t fixed_size(GgufValueType t) {
@@ -162,15 +162,15 @@ public:
     GgufArray read_array(int depth) {
         const std::uint64_t at = m_in.offset();
         if (depth > k_gguf_max_array_depth) {
-            throw_format_error(at, fmt::format("arrays nested deeper than {} levels",
-                                               k_gguf_max_array_depth));
+            throw_format_error(
+                at, fmt::format("arrays nested deeper than {} levels", k_gguf_max_array_depth));
         }
         GgufArray arr;
         arr.elem_type = read_type("array element");
         arr.count = read_count("array length", min_encoded_size(arr.elem_type));
         const std::uint64_t size = fixed_size(arr.elem_type);
         if (size > 0) {
-            arr.raw = m_in.bytes(arr.count * size, "array data");  // product checked above
+            arr.raw = m_in.bytes(arr.count * size, "array data"); // product checked above
         } else if (arr.elem_type == GgufValueType::string) {
             arr.strings.reserve(static_cast<std::size_t>(arr.count));
             for (std::uint64_t i = 0; i < arr.count; ++i) {
@@ -193,10 +193,10 @@ public:
         ti.info_offset = m_in.offset();
         ti.name = read_string("tensor name");
         if (ti.name.size() >= k_ggml_max_name) {
-            throw_format_error(ti.info_offset,
-                               fmt::format("tensor name '{}...' is {} bytes; ggml allows at most {}",
-                                           ti.name.substr(0, 32), ti.name.size(),
-                                           k_ggml_max_name - 1));
+            throw_format_error(
+                ti.info_offset,
+                fmt::format("tensor name '{}...' is {} bytes; ggml allows at most {}",
+                            ti.name.substr(0, 32), ti.name.size(), k_ggml_max_name - 1));
         }
         const std::uint64_t dims_at = m_in.offset();
         ti.n_dims = m_in.u32();
@@ -210,23 +210,23 @@ public:
             const std::uint64_t at = m_in.offset();
             const std::int64_t ne = m_in.i64();
             if (ne < 0) {
-                throw_format_error(at, fmt::format("tensor '{}' dimension {} is negative ({})",
-                                                   ti.name, d, ne));
+                throw_format_error(
+                    at, fmt::format("tensor '{}' dimension {} is negative ({})", ti.name, d, ne));
             }
             ti.ne[d] = static_cast<std::uint64_t>(ne);
             // ggml keeps element counts in int64_t; reject what would overflow it.
             elems = checked_mul(elems, ti.ne[d], at, "tensor element count");
             if (elems > static_cast<std::uint64_t>(INT64_MAX)) {
-                throw_format_error(at, fmt::format("tensor '{}' has more than 2^63 elements",
-                                                   ti.name));
+                throw_format_error(at,
+                                   fmt::format("tensor '{}' has more than 2^63 elements", ti.name));
             }
         }
         const std::uint64_t type_at = m_in.offset();
         const std::uint32_t type_id = m_in.u32();
         const GgmlTypeTraits* traits = find_ggml_type(type_id);
         if (traits == nullptr) {
-            throw_format_error(type_at, fmt::format("tensor '{}' has unknown ggml type id {}",
-                                                    ti.name, type_id));
+            throw_format_error(
+                type_at, fmt::format("tensor '{}' has unknown ggml type id {}", ti.name, type_id));
         }
         ti.type = traits->type;
         if (ti.ne[0] % traits->block_elems != 0) {
@@ -254,9 +254,11 @@ std::uint64_t pad_to(std::uint64_t x, std::uint64_t align, std::uint64_t at) {
     return checked_add(x, (align - x % align) % align, at, "padded offset");
 }
 
-}  // namespace
+} // namespace
 
-bool GgufValue::is_integer() const { return is_integer_type(type); }
+bool GgufValue::is_integer() const {
+    return is_integer_type(type);
+}
 
 std::uint64_t GgufValue::as_uint(std::string_view key) const {
     if (const auto* u = std::get_if<std::uint64_t>(&data)) {
@@ -310,9 +312,9 @@ const GgufArray& GgufValue::as_array(std::string_view key) const {
 std::uint64_t GgufArray::uint_at(std::uint64_t i) const {
     const std::uint64_t size = fixed_size(elem_type);
     if (!is_integer_type(elem_type) || i >= count) {
-        throw Error(ErrorKind::format, {},
-                    fmt::format("array of {} has no integer element {}", gguf_type_name(elem_type),
-                                i));
+        throw Error(
+            ErrorKind::format, {},
+            fmt::format("array of {} has no integer element {}", gguf_type_name(elem_type), i));
     }
     ByteReader r(raw.subspan(static_cast<std::size_t>(i * size), static_cast<std::size_t>(size)));
     std::int64_t value = 0;
@@ -356,8 +358,8 @@ GgufFile parse_gguf(std::span<const std::byte> bytes, std::optional<std::uint64_
 
     const std::uint32_t magic = in.u32();
     if (magic != k_magic) {
-        throw_format_error(0, fmt::format("not a GGUF file: magic is {:#010x}, expected 'GGUF'",
-                                          magic));
+        throw_format_error(
+            0, fmt::format("not a GGUF file: magic is {:#010x}, expected 'GGUF'", magic));
     }
     f.version = in.u32();
     if (f.version == 1) {
@@ -435,8 +437,8 @@ GgufFile parse_gguf(std::span<const std::byte> bytes, std::optional<std::uint64_
                                            "file has {} bytes",
                                            ti.name, end, f.file_size));
         }
-        expected = pad_to(checked_add(expected, ti.bytes, ti.info_offset, "data size"),
-                          f.alignment, ti.info_offset);
+        expected = pad_to(checked_add(expected, ti.bytes, ti.info_offset, "data size"), f.alignment,
+                          ti.info_offset);
     }
     f.data_bytes = expected;
     return f;
@@ -460,4 +462,4 @@ GgufFile read_gguf(const std::filesystem::path& path) {
     }
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -21,9 +21,11 @@ void put_string(std::vector<std::byte>& out, std::string_view s) {
     out.insert(out.end(), p, p + s.size());
 }
 
-std::uint64_t pad(std::uint64_t x, std::uint64_t align) { return (x + align - 1) / align * align; }
+std::uint64_t pad(std::uint64_t x, std::uint64_t align) {
+    return (x + align - 1) / align * align;
+}
 
-}  // namespace
+} // namespace
 
 GgufWriter::GgufWriter(std::uint32_t alignment) : m_alignment(alignment) {
     if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
@@ -120,7 +122,7 @@ void GgufWriter::add_tensor(std::string_view name, GgmlType type,
 std::vector<std::byte> GgufWriter::header() const {
     std::vector<std::byte> out;
     out.reserve(24 + m_kvs.size() + m_tensors.size() + m_alignment);
-    put<std::uint32_t>(out, 0x46554747);  // "GGUF"
+    put<std::uint32_t>(out, 0x46554747); // "GGUF"
     put<std::uint32_t>(out, 3);
     put<std::uint64_t>(out, m_tensor_count);
     put<std::uint64_t>(out, m_kv_count);
@@ -136,4 +138,4 @@ void write_sparse_gguf(const GgufWriter& writer, const std::filesystem::path& pa
     write_file_atomically(path, head, head.size() + writer.data_bytes(), overwrite);
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -133,4 +133,4 @@ const GpuProfile& GpuProfiles::resolve(std::string_view name_or_alias) const {
                 suggestion_hint(name_or_alias, names) + "; 'vramplan gpus' lists the profiles");
 }
 
-}  // namespace vramplan
+} // namespace vramplan

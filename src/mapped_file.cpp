@@ -1,12 +1,13 @@
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <vramplan/error.hpp>
 #include <vramplan/mapped_file.hpp>
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace vramplan {
 
@@ -16,7 +17,7 @@ namespace {
     throw Error(ErrorKind::io, path.string(), std::string(what) + ": " + std::strerror(err));
 }
 
-}  // namespace
+} // namespace
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -54,4 +55,4 @@ MappedFile::~MappedFile() {
     }
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -83,7 +83,7 @@ std::uint32_t default_swa_pattern(std::string_view arch) {
     return 0;
 }
 
-}  // namespace
+} // namespace
 
 int tensor_layer(std::string_view name, std::uint32_t n_layer) {
     const int block = weight_layer(name);
@@ -140,10 +140,16 @@ ModelSpec model_from_gguf(std::span<const GgufFile> parts, std::span<const std::
 
     const MetadataReader md(head, m.architecture);
     m.n_layer = md.u32("block_count", std::nullopt);
+    if (m.n_layer == 0 || m.n_layer > k_llama_max_layers) {
+        throw Error(ErrorKind::format, md.key("block_count"),
+                    fmt::format("{} blocks; llama.cpp accepts 1 to {} (LLAMA_MAX_LAYERS)",
+                                m.n_layer, k_llama_max_layers));
+    }
     m.n_embd = md.u32("embedding_length", std::nullopt);
     m.n_ctx_train = md.u32("context_length", 0U);
     m.n_head = md.per_layer("attention.head_count", m.n_layer, std::nullopt);
-    m.n_head_kv = md.per_layer("attention.head_count_kv", m.n_layer, m.n_head.empty() ? 0U : m.n_head[0]);
+    m.n_head_kv =
+        md.per_layer("attention.head_count_kv", m.n_layer, m.n_head.empty() ? 0U : m.n_head[0]);
     m.n_ff = md.per_layer("feed_forward_length", m.n_layer, 0U);
     const std::uint32_t head0 = m.n_head.empty() ? 0U : m.n_head[0];
     const std::uint32_t head_dim = head0 != 0 ? m.n_embd / head0 : 0U;
@@ -161,7 +167,7 @@ ModelSpec model_from_gguf(std::span<const GgufFile> parts, std::span<const std::
     }
 
     // Sliding window: the pattern key when the file has one, else llama.cpp's built-in pattern.
-    if (m.architecture != "phi3") {  // llama.cpp ignores phi3's sliding_window (it warns)
+    if (m.architecture != "phi3") { // llama.cpp ignores phi3's sliding_window (it warns)
         m.n_swa = md.u32("attention.sliding_window", 0U);
     }
     m.swa_layers.assign(m.n_layer, false);
@@ -185,8 +191,8 @@ ModelSpec model_from_gguf(std::span<const GgufFile> parts, std::span<const std::
     bool has_output = false;
     for (std::size_t p = 0; p < parts.size(); ++p) {
         const GgufFile& f = parts[p];
-        m.files.push_back({p < paths.size() ? paths[p] : std::string{}, f.file_size, f.data_offset,
-                           f.alignment});
+        m.files.push_back(
+            {p < paths.size() ? paths[p] : std::string{}, f.file_size, f.data_offset, f.alignment});
         for (const auto& ti : f.tensors) {
             TensorSpec t;
             t.name = std::string(ti.name);
@@ -241,10 +247,10 @@ ModelSpec read_model(const std::filesystem::path& path) {
     if (const GgufValue* count = parts.front().find("split.count")) {
         const std::uint64_t n = count->as_uint("split.count");
         if (n != parts.size()) {
-            throw Error(ErrorKind::format, paths.front(),
-                        fmt::format("split.count is {} but {} part(s) were found by name", n,
-                                    parts.size()),
-                        "pass the first part, named like model-00001-of-00003.gguf");
+            throw Error(
+                ErrorKind::format, paths.front(),
+                fmt::format("split.count is {} but {} part(s) were found by name", n, parts.size()),
+                "pass the first part, named like model-00001-of-00003.gguf");
         }
     }
     try {
@@ -290,4 +296,4 @@ std::vector<TypeCount> type_mix(const ModelSpec& m) {
     return out;
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -18,22 +18,38 @@ using FT = FileType;
 using GT = GgmlType;
 
 constexpr std::array k_file_types{
-    FileTypeInfo{FT::all_f32, "F32", GT::f32},       FileTypeInfo{FT::f16, "F16", GT::f16},
-    FileTypeInfo{FT::bf16, "BF16", GT::bf16},        FileTypeInfo{FT::q4_0, "Q4_0", GT::q4_0},
-    FileTypeInfo{FT::q4_1, "Q4_1", GT::q4_1},        FileTypeInfo{FT::q5_0, "Q5_0", GT::q5_0},
-    FileTypeInfo{FT::q5_1, "Q5_1", GT::q5_1},        FileTypeInfo{FT::q8_0, "Q8_0", GT::q8_0},
-    FileTypeInfo{FT::q2_k, "Q2_K", GT::q2_k},        FileTypeInfo{FT::q2_k_s, "Q2_K_S", GT::q2_k},
-    FileTypeInfo{FT::q3_k_s, "Q3_K_S", GT::q3_k},    FileTypeInfo{FT::q3_k_m, "Q3_K_M", GT::q3_k},
-    FileTypeInfo{FT::q3_k_l, "Q3_K_L", GT::q3_k},    FileTypeInfo{FT::q4_k_s, "Q4_K_S", GT::q4_k},
-    FileTypeInfo{FT::q4_k_m, "Q4_K_M", GT::q4_k},    FileTypeInfo{FT::q5_k_s, "Q5_K_S", GT::q5_k},
-    FileTypeInfo{FT::q5_k_m, "Q5_K_M", GT::q5_k},    FileTypeInfo{FT::q6_k, "Q6_K", GT::q6_k},
-    FileTypeInfo{FT::iq2_xxs, "IQ2_XXS", GT::iq2_xxs}, FileTypeInfo{FT::iq2_xs, "IQ2_XS", GT::iq2_xs},
-    FileTypeInfo{FT::iq2_s, "IQ2_S", GT::iq2_xs},    FileTypeInfo{FT::iq2_m, "IQ2_M", GT::iq2_s},
-    FileTypeInfo{FT::iq3_xxs, "IQ3_XXS", GT::iq3_xxs}, FileTypeInfo{FT::iq3_xs, "IQ3_XS", GT::iq3_s},
-    FileTypeInfo{FT::iq3_s, "IQ3_S", GT::iq3_s},     FileTypeInfo{FT::iq3_m, "IQ3_M", GT::iq3_s},
-    FileTypeInfo{FT::iq1_s, "IQ1_S", GT::iq1_s},     FileTypeInfo{FT::iq1_m, "IQ1_M", GT::iq1_m},
-    FileTypeInfo{FT::iq4_nl, "IQ4_NL", GT::iq4_nl},  FileTypeInfo{FT::iq4_xs, "IQ4_XS", GT::iq4_xs},
-    FileTypeInfo{FT::tq1_0, "TQ1_0", GT::tq1_0},     FileTypeInfo{FT::tq2_0, "TQ2_0", GT::tq2_0},
+    FileTypeInfo{FT::all_f32, "F32", GT::f32},
+    FileTypeInfo{FT::f16, "F16", GT::f16},
+    FileTypeInfo{FT::bf16, "BF16", GT::bf16},
+    FileTypeInfo{FT::q4_0, "Q4_0", GT::q4_0},
+    FileTypeInfo{FT::q4_1, "Q4_1", GT::q4_1},
+    FileTypeInfo{FT::q5_0, "Q5_0", GT::q5_0},
+    FileTypeInfo{FT::q5_1, "Q5_1", GT::q5_1},
+    FileTypeInfo{FT::q8_0, "Q8_0", GT::q8_0},
+    FileTypeInfo{FT::q2_k, "Q2_K", GT::q2_k},
+    FileTypeInfo{FT::q2_k_s, "Q2_K_S", GT::q2_k},
+    FileTypeInfo{FT::q3_k_s, "Q3_K_S", GT::q3_k},
+    FileTypeInfo{FT::q3_k_m, "Q3_K_M", GT::q3_k},
+    FileTypeInfo{FT::q3_k_l, "Q3_K_L", GT::q3_k},
+    FileTypeInfo{FT::q4_k_s, "Q4_K_S", GT::q4_k},
+    FileTypeInfo{FT::q4_k_m, "Q4_K_M", GT::q4_k},
+    FileTypeInfo{FT::q5_k_s, "Q5_K_S", GT::q5_k},
+    FileTypeInfo{FT::q5_k_m, "Q5_K_M", GT::q5_k},
+    FileTypeInfo{FT::q6_k, "Q6_K", GT::q6_k},
+    FileTypeInfo{FT::iq2_xxs, "IQ2_XXS", GT::iq2_xxs},
+    FileTypeInfo{FT::iq2_xs, "IQ2_XS", GT::iq2_xs},
+    FileTypeInfo{FT::iq2_s, "IQ2_S", GT::iq2_xs},
+    FileTypeInfo{FT::iq2_m, "IQ2_M", GT::iq2_s},
+    FileTypeInfo{FT::iq3_xxs, "IQ3_XXS", GT::iq3_xxs},
+    FileTypeInfo{FT::iq3_xs, "IQ3_XS", GT::iq3_s},
+    FileTypeInfo{FT::iq3_s, "IQ3_S", GT::iq3_s},
+    FileTypeInfo{FT::iq3_m, "IQ3_M", GT::iq3_s},
+    FileTypeInfo{FT::iq1_s, "IQ1_S", GT::iq1_s},
+    FileTypeInfo{FT::iq1_m, "IQ1_M", GT::iq1_m},
+    FileTypeInfo{FT::iq4_nl, "IQ4_NL", GT::iq4_nl},
+    FileTypeInfo{FT::iq4_xs, "IQ4_XS", GT::iq4_xs},
+    FileTypeInfo{FT::tq1_0, "TQ1_0", GT::tq1_0},
+    FileTypeInfo{FT::tq2_0, "TQ2_0", GT::tq2_0},
     FileTypeInfo{FT::mxfp4_moe, "MXFP4_MOE", GT::mxfp4},
 };
 
@@ -106,22 +122,45 @@ bool allows_quantization(const RecipeTensor& t) {
     }
     const std::string_view n = t.name;
     bool q = n.size() >= 6 && n.substr(n.size() - 6) == "weight";
-    for (std::string_view never :
-         {"_norm.weight", "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel",
-          "per_layer_model_proj", "ssm_conv1d", "shortconv.conv.weight", "indexer.k_proj.weight",
-          "indexer.q_proj.weight", "time_mix_first.weight", "time_mix_w0.weight",
-          "time_mix_w1.weight", "time_mix_w2.weight", "time_mix_v0.weight", "time_mix_v1.weight",
-          "time_mix_v2.weight", "time_mix_a0.weight", "time_mix_a1.weight", "time_mix_a2.weight",
-          "time_mix_g1.weight", "time_mix_g2.weight", "time_mix_decay_w1.weight",
-          "time_mix_decay_w2.weight", "time_mix_lerp_fused.weight", "attn_rel_b.weight",
-          ".position_embd", ".patch_embd", ".patch_merger", ".rel_pos"}) {
+    for (std::string_view never : {"_norm.weight",
+                                   "ffn_gate_inp.weight",
+                                   "ffn_gate_tid2eid.weight",
+                                   "altup",
+                                   "laurel",
+                                   "per_layer_model_proj",
+                                   "ssm_conv1d",
+                                   "shortconv.conv.weight",
+                                   "indexer.k_proj.weight",
+                                   "indexer.q_proj.weight",
+                                   "time_mix_first.weight",
+                                   "time_mix_w0.weight",
+                                   "time_mix_w1.weight",
+                                   "time_mix_w2.weight",
+                                   "time_mix_v0.weight",
+                                   "time_mix_v1.weight",
+                                   "time_mix_v2.weight",
+                                   "time_mix_a0.weight",
+                                   "time_mix_a1.weight",
+                                   "time_mix_a2.weight",
+                                   "time_mix_g1.weight",
+                                   "time_mix_g2.weight",
+                                   "time_mix_decay_w1.weight",
+                                   "time_mix_decay_w2.weight",
+                                   "time_mix_lerp_fused.weight",
+                                   "attn_rel_b.weight",
+                                   ".position_embd",
+                                   ".patch_embd",
+                                   ".patch_merger",
+                                   ".rel_pos"}) {
         q = q && !contains(n, never);
     }
     q = q && n != "position_embd.weight" && n != "token_types.weight";
     return q;
 }
 
-std::uint64_t block_of(GT t) { return traits(t).block_elems; }
+std::uint64_t block_of(GT t) {
+    return traits(t).block_elems;
+}
 
 // tensor_type_fallback: a row length the chosen type's block does not divide.
 GT fallback(const RecipeTensor& t, GT target) {
@@ -159,12 +198,12 @@ struct State {
     const RecipeModel& model;
     const RecipeOptions& options;
     int n_attention_wv = 0;
-    int n_ffn = 0;  // n_ffn_down = n_ffn_gate = n_ffn_up = n_layer_all
+    int n_ffn = 0; // n_ffn_down = n_ffn_gate = n_ffn_up = n_layer_all
     int i_attention_wv = 0;
     int i_ffn_down = 0;
     int i_ffn_gate = 0;
     int i_ffn_up = 0;
-    bool tied = true;  // until output.weight is seen
+    bool tied = true; // until output.weight is seen
 
     std::uint32_t n_gqa() const {
         return model.n_head_kv == 0 ? 0 : model.n_head / model.n_head_kv;
@@ -182,7 +221,9 @@ struct State {
     }
 };
 
-bool use_more_bits(int i, int n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
+bool use_more_bits(int i, int n) {
+    return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+}
 
 bool is_one_of(FT ft, std::initializer_list<FT> set) {
     return std::find(set.begin(), set.end(), ft) != set.end();
@@ -215,8 +256,8 @@ GT type_impl(State& qs, GT new_type, const RecipeTensor& t, FT ft, Category cat)
         } else if (is_one_of(ft, {FT::tq1_0, FT::tq2_0})) {
             new_type = GT::q4_k;
         }
-    } else if (is_one_of(ft, {FT::iq2_xxs, FT::iq2_xs, FT::iq1_s, FT::iq2_s, FT::iq2_m,
-                              FT::iq1_m})) {
+    } else if (is_one_of(ft,
+                         {FT::iq2_xxs, FT::iq2_xs, FT::iq1_s, FT::iq2_s, FT::iq2_m, FT::iq1_m})) {
         const bool iq2_sm = ft == FT::iq2_s || ft == FT::iq2_m;
         if (is_attn_v(cat)) {
             if (qs.n_gqa() >= 4 || n_expert >= 4) {
@@ -298,9 +339,7 @@ GT type_impl(State& qs, GT new_type, const RecipeTensor& t, FT ft, Category cat)
         } else if (ft == FT::iq3_xxs && !qs.options.imatrix) {
             new_type = i < n / 8 ? GT::q4_k : GT::q3_k;
         } else if (ft == FT::q3_k_m) {
-            new_type = i < n / 16                           ? GT::q5_k
-                       : !falcon || use_more_bits(i, n) ? GT::q4_k
-                                                        : GT::q3_k;
+            new_type = i < n / 16 ? GT::q5_k : !falcon || use_more_bits(i, n) ? GT::q4_k : GT::q3_k;
         } else if (ft == FT::iq3_m && (i < n / 8 || (n_expert == 8 && use_more_bits(i, n)))) {
             new_type = GT::q4_k;
         } else if (ft == FT::q3_k_l) {
@@ -363,9 +402,11 @@ GT type_impl(State& qs, GT new_type, const RecipeTensor& t, FT ft, Category cat)
     return new_type;
 }
 
-}  // namespace
+} // namespace
 
-std::span<const FileTypeInfo> all_file_types() { return k_file_types; }
+std::span<const FileTypeInfo> all_file_types() {
+    return k_file_types;
+}
 
 const FileTypeInfo* find_file_type(std::uint32_t id) {
     for (const auto& f : k_file_types) {
@@ -443,7 +484,7 @@ std::vector<GgmlType> choose_tensor_types(FileType ft, const RecipeModel& model,
 
     State qs{model, options};
     qs.n_ffn = static_cast<int>(model.n_layer);
-    for (const auto& t : tensors) {  // init_quantize_state_counters
+    for (const auto& t : tensors) { // init_quantize_state_counters
         const Category c = category_of(t.name);
         qs.n_attention_wv += is_attn_v(c) ? 1 : 0;
         qs.tied = qs.tied && c != Category::output;
@@ -468,4 +509,4 @@ std::vector<GgmlType> choose_tensor_types(FileType ft, const RecipeModel& model,
     return out;
 }
 
-}  // namespace vramplan
+} // namespace vramplan

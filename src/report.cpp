@@ -77,7 +77,7 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
     return out;
 }
 
-}  // namespace
+} // namespace
 
 std::uint64_t parameter_count(const ModelSpec& m) {
     std::uint64_t n = 0;
@@ -99,15 +99,16 @@ std::string render_model_text(const ModelSpec& m) {
                        m.n_layer + 1);
     out += fmt::format("embedding     {}\n", m.n_embd);
     out += fmt::format("heads         {} (kv {}, head size k {} / v {})\n",
-                       per_layer_summary(m.n_head), per_layer_summary(m.n_head_kv),
-                       m.n_embd_head_k, m.n_embd_head_v);
+                       per_layer_summary(m.n_head), per_layer_summary(m.n_head_kv), m.n_embd_head_k,
+                       m.n_embd_head_v);
     out += fmt::format("ffn           {}\n", per_layer_summary(m.n_ff));
     out += fmt::format("vocabulary    {}\n", m.n_vocab);
     out += fmt::format("context       {} (training)\n", m.n_ctx_train);
     out += m.n_swa == 0 ? std::string("sliding win.  none\n")
                         : fmt::format("sliding win.  {} on {} of {} layers\n", m.n_swa,
                                       count_swa(m), m.n_layer);
-    out += fmt::format("tied output   {}\n", m.tied_output ? "yes (output reuses token_embd)" : "no");
+    out +=
+        fmt::format("tied output   {}\n", m.tied_output ? "yes (output reuses token_embd)" : "no");
     if (m.n_expert > 0) {
         out += fmt::format("experts       {} ({} used per token)\n", m.n_expert, m.n_expert_used);
     }
@@ -120,8 +121,8 @@ std::string render_model_text(const ModelSpec& m) {
     }
 
     out += "\nquantization mix\n";
-    TextTable mix({{"type"}, {"tensors", k_right}, {"bytes", k_right}, {"MiB", k_right},
-                   {"share", k_right}});
+    TextTable mix(
+        {{"type"}, {"tensors", k_right}, {"bytes", k_right}, {"MiB", k_right}, {"share", k_right}});
     std::uint32_t n_tensors = 0;
     for (const auto& tc : type_mix(m)) {
         n_tensors += tc.tensors;
@@ -131,8 +132,8 @@ std::string render_model_text(const ModelSpec& m) {
                                                        : 100.0 * static_cast<double>(tc.bytes) /
                                                              static_cast<double>(total))});
     }
-    mix.add_row({"total", std::to_string(n_tensors), format_bytes(total), format_mib(total),
-                 "100.0%"});
+    mix.add_row(
+        {"total", std::to_string(n_tensors), format_bytes(total), format_mib(total), "100.0%"});
     out += mix.render();
 
     out += fmt::format("\nbytes per layer (-ngl N puts the output layer and the last N-1 blocks on "
@@ -217,8 +218,14 @@ std::string render_model_json(const ModelSpec& m) {
 }
 
 std::string render_catalog_text(const Catalog& c) {
-    TextTable t({{"name"}, {"arch"}, {"params", k_right}, {"layers", k_right},
-                 {"context", k_right}, {"Q4_K_M MiB", k_right}, {"files", k_right}, {"roles"}});
+    TextTable t({{"name"},
+                 {"arch"},
+                 {"params", k_right},
+                 {"layers", k_right},
+                 {"context", k_right},
+                 {"Q4_K_M MiB", k_right},
+                 {"files", k_right},
+                 {"roles"}});
     for (const auto& m : c.models()) {
         const ModelSpec q4 = synthesize_model(m, FileType::q4_k_m);
         t.add_row({m.name, m.arch.arch,
@@ -227,10 +234,10 @@ std::string render_catalog_text(const Catalog& c) {
                    format_mib(q4.tensor_bytes()), std::to_string(m.files.size()),
                    join(roles_of(c, m), ", ")});
     }
-    return t.render() + fmt::format(
-                            "\n{} models. 'vramplan models show NAME' lists a model's published "
-                            "files; role aliases work as --chat 3b or --code 7b.\n",
-                            c.models().size());
+    return t.render() +
+           fmt::format("\n{} models. 'vramplan models show NAME' lists a model's published "
+                       "files; role aliases work as --chat 3b or --code 7b.\n",
+                       c.models().size());
 }
 
 std::string render_catalog_json(const Catalog& c) {
@@ -261,17 +268,22 @@ std::string render_catalog_model_text(const Catalog& c, const CatalogModel& m) {
     out += fmt::format("ffn           {}\n", a.n_ff);
     out += fmt::format("vocabulary    {}\n", a.n_vocab);
     out += fmt::format("context       {} (training)\n", a.n_ctx_train);
-    out += fmt::format("sliding win.  {}\n",
-                       a.sliding_window == 0 ? std::string("none")
-                                             : std::to_string(a.sliding_window));
+    out +=
+        fmt::format("sliding win.  {}\n",
+                    a.sliding_window == 0 ? std::string("none") : std::to_string(a.sliding_window));
     out += fmt::format("tied output   {}\n", a.tied_output ? "yes" : "no");
     const auto roles = roles_of(c, m);
     out += fmt::format("roles         {}\n", roles.empty() ? "-" : join(roles, ", "));
     out += fmt::format("catalog file  {}\n", m.source_path);
 
-    out += "\npublished files (tensor bytes synthesized from the recipe; header = size - tensors)\n";
-    TextTable t({{"file"}, {"quant"}, {"size bytes", k_right}, {"tensor bytes", k_right},
-                 {"header", k_right}, {"publisher"}});
+    out +=
+        "\npublished files (tensor bytes synthesized from the recipe; header = size - tensors)\n";
+    TextTable t({{"file"},
+                 {"quant"},
+                 {"size bytes", k_right},
+                 {"tensor bytes", k_right},
+                 {"header", k_right},
+                 {"publisher"}});
     for (const auto& f : m.files) {
         const std::uint64_t data = synthesized_data_bytes(m, f);
         const std::string header =
@@ -279,8 +291,8 @@ std::string render_catalog_model_text(const Catalog& c, const CatalogModel& m) {
                                                   : "-" + format_bytes(data - *f.size_bytes))
                          : "?";
         t.add_row({f.file, std::string(file_type_name(f.quant)),
-                   f.size_bytes ? format_bytes(*f.size_bytes) : "unpublished",
-                   format_bytes(data), header, f.publisher});
+                   f.size_bytes ? format_bytes(*f.size_bytes) : "unpublished", format_bytes(data),
+                   header, f.publisher});
     }
     return out + t.render();
 }
@@ -319,15 +331,21 @@ std::string render_catalog_model_json(const Catalog& c, const CatalogModel& m) {
 }
 
 std::string render_gpus_text(const GpuProfiles& g) {
-    TextTable t({{"name"}, {"aliases"}, {"memory MiB", k_right}, {"usable MiB", k_right},
-                 {"GB/s", k_right}, {"SMs", k_right}, {"context MiB", k_right}, {"gpu"}});
+    TextTable t({{"name"},
+                 {"aliases"},
+                 {"memory MiB", k_right},
+                 {"usable MiB", k_right},
+                 {"GB/s", k_right},
+                 {"SMs", k_right},
+                 {"context MiB", k_right},
+                 {"gpu"}});
     for (const auto& p : g.all()) {
-        t.add_row({p.name, join(p.aliases, ", "), std::to_string(p.memory_total_mib),
-                   std::to_string(p.memory_total_mib - p.reserved_mib),
-                   fmt::format("{:.0f}", p.bandwidth_gb_s), std::to_string(p.sm_count),
-                   fmt::format("{}{}", p.runtime_overhead_mib,
-                               p.runtime_overhead_measured ? "" : "*"),
-                   p.display_name});
+        t.add_row(
+            {p.name, join(p.aliases, ", "), std::to_string(p.memory_total_mib),
+             std::to_string(p.memory_total_mib - p.reserved_mib),
+             fmt::format("{:.0f}", p.bandwidth_gb_s), std::to_string(p.sm_count),
+             fmt::format("{}{}", p.runtime_overhead_mib, p.runtime_overhead_measured ? "" : "*"),
+             p.display_name});
     }
     return t.render() +
            "\nmemory: as nvidia-smi reports it. context: CUDA context per llama-server process;\n"
@@ -356,7 +374,7 @@ json gpu_json(const GpuProfile& p) {
                 {"profile_file", p.source_path}};
 }
 
-}  // namespace
+} // namespace
 
 std::string render_gpus_json(const GpuProfiles& g) {
     json arr = json::array();
@@ -366,7 +384,9 @@ std::string render_gpus_json(const GpuProfiles& g) {
     return json{{"gpus", arr}}.dump(2) + "\n";
 }
 
-std::string render_gpu_json(const GpuProfile& p) { return gpu_json(p).dump(2) + "\n"; }
+std::string render_gpu_json(const GpuProfile& p) {
+    return gpu_json(p).dump(2) + "\n";
+}
 
 std::string render_gpu_text(const GpuProfile& p) {
     std::string out;
@@ -380,11 +400,11 @@ std::string render_gpu_text(const GpuProfile& p) {
                        p.memory_total_mib - p.reserved_mib);
     out += fmt::format("bandwidth     {:.0f} GB/s   source: {}\n", p.bandwidth_gb_s,
                        p.bandwidth_source);
-    out += fmt::format("CUDA context  {} MiB per process ({})   source: {}\n",
-                       p.runtime_overhead_mib, p.runtime_overhead_measured ? "measured" : "estimated",
-                       p.runtime_overhead_source);
+    out += fmt::format(
+        "CUDA context  {} MiB per process ({})   source: {}\n", p.runtime_overhead_mib,
+        p.runtime_overhead_measured ? "measured" : "estimated", p.runtime_overhead_source);
     out += fmt::format("profile file  {}\n", p.source_path);
     return out;
 }
 
-}  // namespace vramplan
+} // namespace vramplan

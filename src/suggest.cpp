@@ -37,7 +37,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return d[a.size()][b.size()];
 }
 
-}  // namespace
+} // namespace
 
 std::vector<std::string> closest_names(std::string_view query,
                                        std::span<const std::string> candidates, std::size_t max) {
@@ -47,7 +47,7 @@ std::vector<std::string> closest_names(std::string_view query,
         const std::string lc = to_lower(c);
         std::size_t d = edit_distance(q, lc);
         if (!q.empty() && lc.find(q) != std::string::npos) {
-            d = 0;  // containment ranks with an exact match
+            d = 0; // containment ranks with an exact match
         }
         // Accept up to a third of the query's length in edits (at least 2).
         if (d <= std::max<std::size_t>(2, q.size() / 3)) {
@@ -83,4 +83,4 @@ std::string suggestion_hint(std::string_view query, std::span<const std::string>
     return out;
 }
 
-}  // namespace vramplan
+} // namespace vramplan

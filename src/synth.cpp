@@ -8,8 +8,7 @@ namespace vramplan {
 namespace {
 
 std::uint64_t pad32(std::uint64_t x) {
-    return (x + k_gguf_default_alignment - 1) / k_gguf_default_alignment *
-           k_gguf_default_alignment;
+    return (x + k_gguf_default_alignment - 1) / k_gguf_default_alignment * k_gguf_default_alignment;
 }
 
 RecipeModel recipe_model(const ArchitectureParams& a) {
@@ -19,9 +18,9 @@ RecipeModel recipe_model(const ArchitectureParams& a) {
 }
 
 struct TokenizerFamily {
-    std::string_view pre;  // tokenizer.ggml.pre
+    std::string_view pre; // tokenizer.ggml.pre
     std::vector<std::string_view> specials;
-    std::size_t bos, eos, pad;  // indices into specials
+    std::size_t bos, eos, pad; // indices into specials
     bool add_bos;
 };
 
@@ -30,8 +29,7 @@ TokenizerFamily tokenizer_family(std::string_view name) {
         return {"qwen2", {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}, 0, 2, 0, false};
     }
     if (name == "llama3") {
-        return {"llama-bpe", {"<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"}, 0, 2, 1,
-                true};
+        return {"llama-bpe", {"<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"}, 0, 2, 1, true};
     }
     return {"default", {"<s>", "</s>", "<unk>"}, 0, 1, 2, true};
 }
@@ -55,7 +53,7 @@ std::vector<std::string> byte_tokens() {
     return out;
 }
 
-}  // namespace
+} // namespace
 
 ModelSpec synthesize_model(const CatalogModel& model, FileType ft, const RecipeOptions& options) {
     const ArchitectureParams& a = model.arch;
@@ -189,4 +187,4 @@ GgufWriter synthesized_gguf(const CatalogModel& model, const ModelSpec& spec) {
     return w;
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -58,4 +58,4 @@ std::string TextTable::render() const {
     return out;
 }
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -35,4 +35,4 @@ std::string format_human(std::uint64_t bytes) {
     return fmt::format("{} B", bytes);
 }
 
-}  // namespace vramplan
+} // namespace vramplan

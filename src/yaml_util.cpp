@@ -17,7 +17,7 @@ std::string mark_string(const std::string& source, const YAML::Mark& m) {
     return fmt::format("{}:{}:{}", source, m.line + 1, m.column + 1);
 }
 
-}  // namespace
+} // namespace
 
 YAML::Node parse(std::string_view text, const std::string& source) {
     try {
@@ -150,4 +150,4 @@ bool MapReader::boolean(const char* key, bool fallback) const {
     fail(n, fmt::format("'{}' must be true or false, found '{}'", key, s));
 }
 
-}  // namespace vramplan::yaml
+} // namespace vramplan::yaml

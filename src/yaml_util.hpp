@@ -28,7 +28,7 @@ public:
     void only_keys(std::initializer_list<std::string_view> allowed) const;
 
     bool has(const char* key) const;
-    YAML::Node node(const char* key) const;  // required
+    YAML::Node node(const char* key) const; // required
     std::string string(const char* key) const;
     std::optional<std::string> optional_string(const char* key) const;
     std::uint64_t uint(const char* key, std::uint64_t min = 0,
@@ -47,4 +47,4 @@ private:
     std::string m_source;
 };
 
-}  // namespace vramplan::yaml
+} // namespace vramplan::yaml

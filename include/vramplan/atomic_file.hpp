@@ -14,4 +14,4 @@ namespace vramplan {
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> content,
                            std::uint64_t total_size, bool overwrite);
 
-}  // namespace vramplan
+} // namespace vramplan

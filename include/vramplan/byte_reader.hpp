@@ -15,7 +15,7 @@
 
 namespace vramplan {
 
-std::string format_offset(std::uint64_t offset);  // "offset 0x1a (26)"
+std::string format_offset(std::uint64_t offset); // "offset 0x1a (26)"
 
 [[noreturn]] void throw_format_error(std::uint64_t offset, const std::string& what);
 
@@ -89,4 +89,4 @@ private:
     std::uint64_t m_pos = 0;
 };
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -15,31 +15,31 @@
 namespace vramplan {
 
 struct PublishedFile {
-    std::string file;  // the file name as published
+    std::string file; // the file name as published
     FileType quant{};
-    std::optional<std::uint64_t> size_bytes;  // exact size where public
-    std::string publisher;                    // "bartowski", "Qwen", ...
-    std::string repo;                         // "bartowski/Qwen2.5-7B-Instruct-GGUF"
-    std::string source;                       // where the size was read
-    bool imatrix = false;                     // quantized with an importance matrix
+    std::optional<std::uint64_t> size_bytes; // exact size where public
+    std::string publisher;                   // "bartowski", "Qwen", ...
+    std::string repo;                        // "bartowski/Qwen2.5-7B-Instruct-GGUF"
+    std::string source;                      // where the size was read
+    bool imatrix = false;                    // quantized with an importance matrix
 };
 
 struct CatalogModel {
-    std::string name;  // published name in lower case: "qwen2.5-7b-instruct"
+    std::string name; // published name in lower case: "qwen2.5-7b-instruct"
     std::string display_name;
-    std::string hf_repo;    // the original weights
-    std::string tokenizer;  // tokenizer family for synthesized headers: qwen2, llama3, ...
+    std::string hf_repo;   // the original weights
+    std::string tokenizer; // tokenizer family for synthesized headers: qwen2, llama3, ...
     ArchitectureParams arch;
     float rope_freq_base = 10000.0F;
     float norm_eps = 1e-5F;
     std::vector<PublishedFile> files;
-    std::string source_path;  // the YAML file it came from
+    std::string source_path; // the YAML file it came from
 };
 
 struct RoleAlias {
-    std::string role;   // "chat", "code"
-    std::string alias;  // "3b"
-    std::string model;  // catalog name
+    std::string role;  // "chat", "code"
+    std::string alias; // "3b"
+    std::string model; // catalog name
 };
 
 // One catalog file's model; `source` names it in errors. Throws ErrorKind::data with file:line.
@@ -48,7 +48,7 @@ CatalogModel parse_catalog_model(std::string_view yaml_text, const std::string& 
 // A catalog entry plus the published file (if any) that a name or file name designates.
 struct ModelMatch {
     const CatalogModel* model = nullptr;
-    std::optional<FileType> quant;  // from the file name, when one was matched
+    std::optional<FileType> quant; // from the file name, when one was matched
     const PublishedFile* file = nullptr;
 };
 
@@ -80,4 +80,4 @@ private:
     std::vector<RoleAlias> m_roles;
 };
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -7,11 +7,11 @@
 namespace vramplan {
 
 enum class ErrorKind {
-    usage,     // a bad flag or argument
-    io,        // a file that cannot be opened, read or written
-    format,    // a malformed binary file (GGUF)
-    data,      // a data file with a bad value (YAML), an unknown model or GPU name
-    internal,  // a bug in vramplan
+    usage,    // a bad flag or argument
+    io,       // a file that cannot be opened, read or written
+    format,   // a malformed binary file (GGUF)
+    data,     // a data file with a bad value (YAML), an unknown model or GPU name
+    internal, // a bug in vramplan
 };
 
 // Exit codes shared by every command (docs/cli.md).
@@ -42,4 +42,4 @@ private:
     std::string m_hint;
 };
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -50,10 +50,10 @@ enum class GgmlType : std::uint32_t {
 
 struct GgmlTypeTraits {
     GgmlType type;
-    std::string_view name;  // ggml's own spelling, as llama.cpp logs it ("q4_K", "bf16")
+    std::string_view name; // ggml's own spelling, as llama.cpp logs it ("q4_K", "bf16")
     std::uint32_t block_elems;
     std::uint32_t block_bytes;
-    bool quantized;  // ggml_is_quantized
+    bool quantized; // ggml_is_quantized
 };
 
 // All known types in id order.
@@ -63,7 +63,9 @@ std::span<const GgmlTypeTraits> all_ggml_types();
 const GgmlTypeTraits* find_ggml_type(std::uint32_t id);
 
 const GgmlTypeTraits& traits(GgmlType type);
-inline std::string_view type_name(GgmlType type) { return traits(type).name; }
+inline std::string_view type_name(GgmlType type) {
+    return traits(type).name;
+}
 
 // Case-insensitive lookup by name ("Q8_0", "q4_k", "F16"); nullopt when unknown.
 std::optional<GgmlType> parse_ggml_type(std::string_view name);
@@ -76,4 +78,4 @@ std::uint64_t row_bytes(GgmlType type, std::uint64_t ne0);
 // or 64-bit overflow.
 std::uint64_t tensor_bytes(GgmlType type, std::span<const std::uint64_t> ne);
 
-}  // namespace vramplan
+} // namespace vramplan

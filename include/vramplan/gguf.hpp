@@ -36,19 +36,19 @@ enum class GgufValueType : std::uint32_t {
 
 std::string_view gguf_type_name(GgufValueType type);
 
-inline constexpr std::uint32_t k_gguf_default_alignment = 32;  // GGUF_DEFAULT_ALIGNMENT
-inline constexpr std::uint32_t k_ggml_max_dims = 4;            // GGML_MAX_DIMS
-inline constexpr std::size_t k_ggml_max_name = 64;             // GGML_MAX_NAME, with the NUL
-inline constexpr int k_gguf_max_array_depth = 8;               // ours: bounds recursion
+inline constexpr std::uint32_t k_gguf_default_alignment = 32; // GGUF_DEFAULT_ALIGNMENT
+inline constexpr std::uint32_t k_ggml_max_dims = 4;           // GGML_MAX_DIMS
+inline constexpr std::size_t k_ggml_max_name = 64;            // GGML_MAX_NAME, with the NUL
+inline constexpr int k_gguf_max_array_depth = 8;              // ours: bounds recursion
 
 struct GgufValue;
 
 struct GgufArray {
     GgufValueType elem_type{};
     std::uint64_t count = 0;
-    std::span<const std::byte> raw;         // fixed-size elements, count * element size bytes
-    std::vector<std::string_view> strings;  // elem_type == string
-    std::vector<GgufValue> arrays;          // elem_type == array (nested arrays)
+    std::span<const std::byte> raw;        // fixed-size elements, count * element size bytes
+    std::vector<std::string_view> strings; // elem_type == string
+    std::vector<GgufValue> arrays;         // elem_type == array (nested arrays)
 
     // Element i of an integer array as an unsigned value; throws ErrorKind::data when the
     // element type is not an integer or the value is negative.
@@ -73,7 +73,7 @@ struct GgufValue {
 struct GgufKv {
     std::string_view key;
     GgufValue value;
-    std::uint64_t offset = 0;  // where the key starts in the file
+    std::uint64_t offset = 0; // where the key starts in the file
 };
 
 struct GgufTensorInfo {
@@ -81,20 +81,20 @@ struct GgufTensorInfo {
     std::uint32_t n_dims = 0;
     std::array<std::uint64_t, k_ggml_max_dims> ne{1, 1, 1, 1};
     GgmlType type{};
-    std::uint64_t offset = 0;       // relative to the data section, as stored
-    std::uint64_t bytes = 0;        // ggml_nbytes
-    std::uint64_t info_offset = 0;  // where this entry of the tensor table starts
+    std::uint64_t offset = 0;      // relative to the data section, as stored
+    std::uint64_t bytes = 0;       // ggml_nbytes
+    std::uint64_t info_offset = 0; // where this entry of the tensor table starts
 };
 
 struct GgufFile {
     std::uint32_t version = 0;
     std::uint32_t alignment = k_gguf_default_alignment;
-    std::uint64_t data_offset = 0;  // absolute start of tensor data == header size, padded
-    std::uint64_t data_bytes = 0;   // sum of padded tensor sizes
+    std::uint64_t data_offset = 0; // absolute start of tensor data == header size, padded
+    std::uint64_t data_bytes = 0;  // sum of padded tensor sizes
     std::uint64_t file_size = 0;
     std::vector<GgufKv> kvs;
     std::vector<GgufTensorInfo> tensors;
-    std::shared_ptr<const void> storage;  // keeps the bytes behind every view alive
+    std::shared_ptr<const void> storage; // keeps the bytes behind every view alive
 
     const GgufValue* find(std::string_view key) const;
 };
@@ -112,4 +112,4 @@ GgufFile parse_gguf(std::vector<std::byte>&& bytes);
 // Maps `path` and parses it; errors are prefixed with the path.
 GgufFile read_gguf(const std::filesystem::path& path);
 
-}  // namespace vramplan
+} // namespace vramplan

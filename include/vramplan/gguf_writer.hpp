@@ -55,7 +55,6 @@ private:
 
 // Writes header + a sparse data section of data_bytes() to `path` atomically (a temporary file in
 // the same folder, renamed into place). Refuses to replace an existing file unless `overwrite`.
-void write_sparse_gguf(const GgufWriter& writer, const std::filesystem::path& path,
-                       bool overwrite);
+void write_sparse_gguf(const GgufWriter& writer, const std::filesystem::path& path, bool overwrite);
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -14,29 +14,29 @@ namespace vramplan {
 // The CUDA primary context that every process creates on a GPU it uses costs memory outside any
 // llama.cpp buffer, and the cost grows with the SM count. Two published measurements
 // (llama.cpp PR #23604, cudaMemGetInfo forcing the primary context) anchor our estimate:
-inline constexpr double k_context_ref_small_sms = 34;   // RTX 4060 Ti
-inline constexpr double k_context_ref_small_mib = 107;  // MiB
-inline constexpr double k_context_ref_large_sms = 188;  // RTX PRO 6000 Blackwell
-inline constexpr double k_context_ref_large_mib = 555;  // MiB
+inline constexpr double k_context_ref_small_sms = 34;  // RTX 4060 Ti
+inline constexpr double k_context_ref_small_mib = 107; // MiB
+inline constexpr double k_context_ref_large_sms = 188; // RTX PRO 6000 Blackwell
+inline constexpr double k_context_ref_large_mib = 555; // MiB
 
 // Linear interpolation (and extrapolation) through the two measurements, rounded up to a MiB.
 std::uint64_t estimate_context_mib(std::uint32_t sm_count);
 
 struct GpuProfile {
-    std::string name;  // "rtx4050-laptop"
+    std::string name; // "rtx4050-laptop"
     std::vector<std::string> aliases;
-    std::string display_name;  // as nvidia-smi names it
-    std::string architecture;  // "Ada Lovelace"
+    std::string display_name; // as nvidia-smi names it
+    std::string architecture; // "Ada Lovelace"
     std::string compute_capability;
     std::uint32_t sm_count = 0;
-    std::uint64_t memory_total_mib = 0;  // nvidia-smi --query-gpu=memory.total
+    std::uint64_t memory_total_mib = 0; // nvidia-smi --query-gpu=memory.total
     std::string memory_total_source;
-    std::uint64_t reserved_mib = 0;  // held before any process starts (display, driver)
-    double bandwidth_gb_s = 0;       // peak memory bandwidth, GB/s (10^9 bytes)
+    std::uint64_t reserved_mib = 0; // held before any process starts (display, driver)
+    double bandwidth_gb_s = 0;      // peak memory bandwidth, GB/s (10^9 bytes)
     std::string bandwidth_source;
-    std::uint64_t runtime_overhead_mib = 0;  // per process: CUDA context
+    std::uint64_t runtime_overhead_mib = 0; // per process: CUDA context
     std::string runtime_overhead_source;
-    bool runtime_overhead_measured = false;  // false: estimate_context_mib(sm_count)
+    bool runtime_overhead_measured = false; // false: estimate_context_mib(sm_count)
     std::string source_path;
 
     std::uint64_t total_bytes() const { return memory_total_mib << 20; }
@@ -60,4 +60,4 @@ private:
     std::vector<GpuProfile> m_profiles;
 };
 
-}  // namespace vramplan
+} // namespace vramplan

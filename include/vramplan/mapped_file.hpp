@@ -26,4 +26,4 @@ private:
     std::size_t m_size;
 };
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -53,14 +53,16 @@ enum class FileType : std::uint32_t {
 
 struct FileTypeInfo {
     FileType file_type;
-    std::string_view name;  // as in published file names: "Q4_K_M", "IQ4_XS", "F16"
-    GgmlType default_type;  // llama_ftype_get_default_type
+    std::string_view name; // as in published file names: "Q4_K_M", "IQ4_XS", "F16"
+    GgmlType default_type; // llama_ftype_get_default_type
 };
 
 std::span<const FileTypeInfo> all_file_types();
 const FileTypeInfo* find_file_type(std::uint32_t id);
 const FileTypeInfo& info(FileType ft);
-inline std::string_view file_type_name(FileType ft) { return info(ft).name; }
+inline std::string_view file_type_name(FileType ft) {
+    return info(ft).name;
+}
 // Case-insensitive: "q4_k_m", "Q4_K_M", "f16".
 std::optional<FileType> parse_file_type(std::string_view name);
 
@@ -71,19 +73,19 @@ struct RecipeModel {
     std::uint32_t n_head;    // layer 0, for n_gqa()
     std::uint32_t n_head_kv; // layer 0
     std::uint32_t n_expert = 0;
-    bool is_70b = false;     // llm_type == LLM_TYPE_70B (attn_v gets more bits)
+    bool is_70b = false; // llm_type == LLM_TYPE_70B (attn_v gets more bits)
 };
 
 struct RecipeOptions {
-    bool imatrix = false;  // an importance matrix was given (changes IQ and Q4_0/Q5_0 choices)
-    bool pure = false;     // llama-quantize --pure
+    bool imatrix = false; // an importance matrix was given (changes IQ and Q4_0/Q5_0 choices)
+    bool pure = false;    // llama-quantize --pure
 };
 
 struct RecipeTensor {
     std::string_view name;
     std::array<std::uint64_t, 4> ne{1, 1, 1, 1};
     std::uint32_t n_dims = 1;
-    GgmlType source_type = GgmlType::f32;  // the type before quantizing
+    GgmlType source_type = GgmlType::f32; // the type before quantizing
 };
 
 // Layer index llama.cpp parses from "blk.N.", or -1 (llama_model_loader::weight_name_comparer).
@@ -97,4 +99,4 @@ std::vector<GgmlType> choose_tensor_types(FileType ft, const RecipeModel& model,
                                           std::span<const RecipeTensor> tensors,
                                           const RecipeOptions& options = {});
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -26,4 +26,4 @@ std::string render_gpu_json(const GpuProfile& p);
 // Elements (parameters) of all tensors.
 std::uint64_t parameter_count(const ModelSpec& m);
 
-}  // namespace vramplan
+} // namespace vramplan

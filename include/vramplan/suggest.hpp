@@ -11,13 +11,12 @@ namespace vramplan {
 
 // Up to `max` candidates closest to `query` (case-insensitive edit distance; a candidate that
 // contains the query counts as close), best first; none when nothing is reasonably close.
-std::vector<std::string> closest_names(std::string_view query,
-                                       std::span<const std::string> candidates,
-                                       std::size_t max = 3);
+std::vector<std::string>
+closest_names(std::string_view query, std::span<const std::string> candidates, std::size_t max = 3);
 
 // "did you mean 'a', 'b'?" or, when nothing is close, "known: a, b, c ...".
 std::string suggestion_hint(std::string_view query, std::span<const std::string> candidates);
 
 std::string to_lower(std::string_view s);
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -18,4 +18,4 @@ ModelSpec synthesize_model(const CatalogModel& model, FileType ft,
 // accepts) and the tensor table of `spec`, which must come from synthesize_model(model, ...).
 GgufWriter synthesized_gguf(const CatalogModel& model, const ModelSpec& spec);
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -24,4 +24,4 @@ private:
     std::string m_indent;
 };
 
-}  // namespace vramplan
+} // namespace vramplan

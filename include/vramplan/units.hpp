@@ -9,8 +9,8 @@ namespace vramplan {
 
 inline constexpr std::uint64_t k_mib = std::uint64_t{1} << 20;
 
-std::string format_mib(std::uint64_t bytes);       // "4168.09"
-std::string format_bytes(std::uint64_t bytes);     // "4,677,120,000"
-std::string format_human(std::uint64_t bytes);     // "4.36 GiB", "812.00 MiB", "512 B"
+std::string format_mib(std::uint64_t bytes);   // "4168.09"
+std::string format_bytes(std::uint64_t bytes); // "4,677,120,000"
+std::string format_human(std::uint64_t bytes); // "4.36 GiB", "812.00 MiB", "512 B"
 
-}  // namespace vramplan
+} // namespace vramplan

@@ -1,12 +1,13 @@
 #include "app.hpp"
 
+#include <unistd.h>
+
 #include <vramplan/error.hpp>
 #include <vramplan/suggest.hpp>
 
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
-#include <unistd.h>
 
 #ifndef VRAMPLAN_VERSION
 #define VRAMPLAN_VERSION "dev"
@@ -27,7 +28,7 @@ std::filesystem::path executable_dir() {
     return ec ? std::filesystem::path{} : exe.parent_path();
 }
 
-}  // namespace
+} // namespace
 
 std::filesystem::path Context::resolved_data_dir() const {
     if (!data_dir.empty()) {
@@ -54,13 +55,17 @@ std::filesystem::path Context::resolved_data_dir() const {
 #endif
 }
 
-Catalog Context::catalog() const { return Catalog::load(resolved_data_dir() / "models"); }
+Catalog Context::catalog() const {
+    return Catalog::load(resolved_data_dir() / "models");
+}
 
 GpuProfiles Context::gpus() const {
     return GpuProfiles::load(resolved_data_dir() / "profiles" / "gpus");
 }
 
-void print(const std::string& text) { std::cout << text << std::flush; }
+void print(const std::string& text) {
+    std::cout << text << std::flush;
+}
 
 int run(int argc, char** argv) {
     CLI::App app{"vramplan " VRAMPLAN_VERSION
@@ -99,11 +104,11 @@ int run(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) {
-            return app.exit(e);  // --help, --version
+            return app.exit(e); // --help, --version
         }
         throw Error(ErrorKind::usage, {}, e.what(), "run 'vramplan --help' for usage");
     }
     return ctx.action ? ctx.action() : k_exit_ok;
 }
 
-}  // namespace vramplan::cli
+} // namespace vramplan::cli

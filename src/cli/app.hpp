@@ -15,7 +15,7 @@
 namespace vramplan::cli {
 
 struct Context {
-    std::string data_dir;  // --data-dir; empty: VRAMPLAN_DATA_DIR, installed or source data
+    std::string data_dir; // --data-dir; empty: VRAMPLAN_DATA_DIR, installed or source data
     std::function<int()> action;
 
     std::filesystem::path resolved_data_dir() const;
@@ -34,4 +34,4 @@ void register_synth(CLI::App& app, Context& ctx);
 // Parses argv, runs the chosen command and returns the exit code. Throws vramplan::Error.
 int run(int argc, char** argv);
 
-}  // namespace vramplan::cli
+} // namespace vramplan::cli

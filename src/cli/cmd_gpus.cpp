@@ -41,4 +41,4 @@ void register_gpus(CLI::App& app, Context& ctx) {
     });
 }
 
-}  // namespace vramplan::cli
+} // namespace vramplan::cli

@@ -28,4 +28,4 @@ void register_inspect(CLI::App& app, Context& ctx) {
     });
 }
 
-}  // namespace vramplan::cli
+} // namespace vramplan::cli

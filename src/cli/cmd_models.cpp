@@ -49,4 +49,4 @@ void register_models(CLI::App& app, Context& ctx) {
     });
 }
 
-}  // namespace vramplan::cli
+} // namespace vramplan::cli

@@ -64,4 +64,4 @@ void register_synth(CLI::App& app, Context& ctx) {
     });
 }
 
-}  // namespace vramplan::cli
+} // namespace vramplan::cli

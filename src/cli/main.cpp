@@ -1,13 +1,13 @@
 // The only try/catch of vramplan: maps vramplan::Error to a message and an exit code.
 
 #include "app.hpp"
+#include <unistd.h>
 
 #include <vramplan/error.hpp>
 
 #include <cstdlib>
 #include <exception>
 #include <iostream>
-#include <unistd.h>
 
 namespace {
 
@@ -25,7 +25,7 @@ void report(const std::string& message, const std::string& hint) {
     }
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     try {

@@ -59,8 +59,9 @@ inline CatalogModel tiny_llama() {
     m.arch.n_ff = 768;
     m.arch.n_vocab = 512;
     m.arch.n_ctx_train = 4096;
-    m.files.push_back({"tiny-llama-Q4_K_M.gguf", FileType::q4_k_m, std::nullopt, "test", "", "", false});
+    m.files.push_back(
+        {"tiny-llama-Q4_K_M.gguf", FileType::q4_k_m, std::nullopt, "test", "", "", false});
     return m;
 }
 
-}  // namespace vramplan::test
+} // namespace vramplan::test

@@ -14,13 +14,13 @@ const LayoutTensor* find(const std::vector<LayoutTensor>& t, const std::string& 
     return it == t.end() ? nullptr : &*it;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("qwen2 layout: biases, GQA widths, untied output") {
     ArchitectureParams p{"qwen2", 28, 3584, 28, 4, 18944, 152064};
     p.attention_bias = true;
     const auto t = tensor_layout(p);
-    CHECK(t.size() == 339);  // 12 per block + token_embd, output_norm, output
+    CHECK(t.size() == 339); // 12 per block + token_embd, output_norm, output
     CHECK(find(t, "blk.0.attn_k.weight")->ne == std::vector<std::uint64_t>{3584, 512});
     CHECK(find(t, "blk.0.attn_k.bias")->ne == std::vector<std::uint64_t>{512});
     CHECK(find(t, "blk.27.ffn_down.weight")->ne == std::vector<std::uint64_t>{18944, 3584});

@@ -34,6 +34,6 @@ TEST_CASE("atomic writes: content, sparse extension, no overwrite, nothing left 
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) {
         ++entries;
     }
-    CHECK(entries == 1);  // no temporary file left behind
+    CHECK(entries == 1); // no temporary file left behind
     fs::remove_all(dir);
 }

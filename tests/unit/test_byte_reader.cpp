@@ -20,7 +20,7 @@ TEST_CASE("ByteReader reads little-endian values and tracks the offset") {
 }
 
 TEST_CASE("ByteReader refuses to read past the end and names the offset") {
-    const std::vector<std::byte> raw(3);  // heap: GCC 12 warns on provably short stack arrays
+    const std::vector<std::byte> raw(3); // heap: GCC 12 warns on provably short stack arrays
     ByteReader r(raw);
     r.u8();
     try {
@@ -31,7 +31,7 @@ TEST_CASE("ByteReader refuses to read past the end and names the offset") {
         CHECK(e.where() == "offset 0x1 (1)");
         CHECK(std::string(e.message()).find("needs 4 bytes, 2 left") != std::string::npos);
     }
-    CHECK(r.offset() == 1);  // a failed read does not move the cursor
+    CHECK(r.offset() == 1); // a failed read does not move the cursor
     CHECK_THROWS_AS(r.bytes(3, "blob"), Error);
 }
 

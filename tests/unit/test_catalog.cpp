@@ -40,7 +40,7 @@ Catalog small_catalog() {
                                 {{"chat", "7b", "test-7b"}});
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("a catalog entry parses") {
     const CatalogModel m = parse_catalog_model(k_model, "t.yaml");
@@ -63,16 +63,16 @@ TEST_CASE("bad catalog YAML gives file:line:column and the key") {
     y = k_model;
     CHECK(error_of(y + "layerz: 3\n").find("models/t.yaml:17:1: unknown key 'layerz'") == 0);
     y = k_model;
-    CHECK(error_of(y.replace(y.find("vocab: 152064\n"), 14, "")).find("missing required key 'vocab'") !=
-          std::string::npos);
+    CHECK(error_of(y.replace(y.find("vocab: 152064\n"), 14, ""))
+              .find("missing required key 'vocab'") != std::string::npos);
     CHECK(error_of("name: [unclosed\n").find("models/t.yaml:") == 0);
     CHECK(error_of("- a list\n").find("expected a mapping") != std::string::npos);
     y = k_model;
     CHECK(error_of(y.replace(y.find("heads: 28"), 9, "heads: 0")).find("between 1 and") !=
           std::string::npos);
     y = k_model;
-    CHECK(error_of(y.replace(y.find("kv_heads: 4"), 11, "kv_heads: 5")).find("multiple of kv_heads") !=
-          std::string::npos);
+    CHECK(error_of(y.replace(y.find("kv_heads: 4"), 11, "kv_heads: 5"))
+              .find("multiple of kv_heads") != std::string::npos);
 }
 
 TEST_CASE("resolve: role alias, name, published file name, renamed file") {

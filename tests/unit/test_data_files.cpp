@@ -21,9 +21,9 @@ TEST_CASE("every model in models/ loads and synthesizes for each published quant
     for (const char* required :
          {"qwen2.5-0.5b-instruct", "qwen2.5-1.5b-instruct", "qwen2.5-3b-instruct",
           "qwen2.5-7b-instruct", "qwen2.5-14b-instruct", "qwen2.5-32b-instruct",
-          "qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-7b-instruct",
-          "qwen2.5-coder-14b-instruct", "llama-3.1-8b-instruct", "llama-3.2-3b-instruct",
-          "mistral-7b-instruct-v0.3", "gemma-2-2b-it", "gemma-2-9b-it"}) {
+          "qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-7b-instruct", "qwen2.5-coder-14b-instruct",
+          "llama-3.1-8b-instruct", "llama-3.2-3b-instruct", "mistral-7b-instruct-v0.3",
+          "gemma-2-2b-it", "gemma-2-9b-it"}) {
         CHECK(c.find(required) != nullptr);
     }
 }

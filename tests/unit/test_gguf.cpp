@@ -35,7 +35,7 @@ GgufWriter small_writer() {
     return w;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("parse_gguf reads every metadata value type") {
     GgufWriter w;
@@ -75,7 +75,7 @@ TEST_CASE("parse_gguf reads every metadata value type") {
     const GgufArray& i = f.find("a.ints")->as_array("k");
     CHECK(i.count == 3);
     CHECK(i.uint_at(0) == 1);
-    CHECK_THROWS_AS(i.uint_at(1), Error);  // negative
+    CHECK_THROWS_AS(i.uint_at(1), Error); // negative
     const GgufArray& n = f.find("a.nested")->as_array("k");
     REQUIRE(n.arrays.size() == 2);
     CHECK(n.arrays[0].as_array("k").uint_at(1) == 2);
@@ -94,7 +94,7 @@ TEST_CASE("parse_gguf reads the tensor table and the data layout") {
     CHECK(f.tensors[0].n_dims == 2);
     CHECK(f.tensors[0].ne[1] == 4);
     CHECK(f.tensors[0].bytes == 4 * 144);
-    CHECK(f.tensors[1].offset == 576);  // 576 is already a multiple of 32
+    CHECK(f.tensors[1].offset == 576); // 576 is already a multiple of 32
     CHECK(f.data_offset % 32 == 0);
     CHECK(f.data_offset == w.header().size());
     CHECK(f.data_bytes == 576 + 1024);
@@ -115,12 +115,17 @@ TEST_CASE("general.alignment is honoured and validated") {
     bad.preamble(0, 1).str("general.alignment").put<std::uint32_t>(4).put<std::uint32_t>(48);
     CHECK(parse_error(bad.b).find("not a power of two") != std::string::npos);
     RawBytes wrong_type;
-    wrong_type.preamble(0, 1).str("general.alignment").put<std::uint32_t>(10).put<std::uint64_t>(32);
+    wrong_type.preamble(0, 1)
+        .str("general.alignment")
+        .put<std::uint32_t>(10)
+        .put<std::uint64_t>(32);
     CHECK(parse_error(wrong_type.b).find("must be u32") != std::string::npos);
 }
 
 TEST_CASE("malformed headers give one precise error with the byte offset") {
-    SECTION("empty file") { CHECK(parse_error({}).find("offset 0x0") != std::string::npos); }
+    SECTION("empty file") {
+        CHECK(parse_error({}).find("offset 0x0") != std::string::npos);
+    }
     SECTION("bad magic") {
         RawBytes r;
         r.put<std::uint32_t>(0x464c457f).put<std::uint32_t>(3);
@@ -264,7 +269,7 @@ TEST_CASE("a header-only prefix parses when the file size is given") {
     const GgufWriter w = small_writer();
     const auto head = w.header();
     CHECK_NOTHROW(parse_gguf(head, head.size() + w.data_bytes()));
-    CHECK_THROWS_AS(parse_gguf(head, head.size() + 100), Error);  // data would be truncated
+    CHECK_THROWS_AS(parse_gguf(head, head.size() + 100), Error); // data would be truncated
 }
 
 TEST_CASE("read_gguf names the path in errors") {

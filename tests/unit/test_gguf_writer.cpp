@@ -21,9 +21,9 @@ TEST_CASE("GgufWriter output parses back to what was written") {
     const GgufFile f = parse_gguf(test::file_bytes(w));
     REQUIRE(f.tensors.size() == 3);
     CHECK(f.tensors[0].bytes == 3 * 16 * 34);
-    CHECK(f.tensors[1].offset == 1632);          // 1632 = 51 * 32
-    CHECK(f.tensors[2].offset == 1632 + 32);     // 20 bytes of f32, padded to 32
-    CHECK(w.data_bytes() == 1632 + 32 + 448);    // 420 bytes of q6_K, padded
+    CHECK(f.tensors[1].offset == 1632);       // 1632 = 51 * 32
+    CHECK(f.tensors[2].offset == 1632 + 32);  // 20 bytes of f32, padded to 32
+    CHECK(w.data_bytes() == 1632 + 32 + 448); // 420 bytes of q6_K, padded
     CHECK(f.find("qwen2.block_count")->as_uint("k") == 2);
 }
 

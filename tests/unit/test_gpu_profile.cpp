@@ -17,7 +17,7 @@ bandwidth_gb_s: 192
 bandwidth_source: "spec"
 )";
 
-}  // namespace
+} // namespace
 
 TEST_CASE("a GPU profile parses; the context overhead is estimated from the SM count") {
     const GpuProfile g = parse_gpu_profile(k_gpu, "g.yaml");
@@ -32,7 +32,7 @@ TEST_CASE("a GPU profile parses; the context overhead is estimated from the SM c
 TEST_CASE("the context estimate passes through both published measurements") {
     CHECK(estimate_context_mib(34) == 107);
     CHECK(estimate_context_mib(188) == 555);
-    CHECK(estimate_context_mib(20) == 67);  // 107 - 14 * 448 / 154 = 66.27, rounded up
+    CHECK(estimate_context_mib(20) == 67); // 107 - 14 * 448 / 154 = 66.27, rounded up
 }
 
 TEST_CASE("a measured overhead needs its source") {
@@ -63,7 +63,7 @@ TEST_CASE("resolving GPU names and aliases; unknown names get suggestions") {
         CHECK(std::string(e.what()) == "unknown GPU 'testgpo'");
         CHECK(e.hint().find("did you mean 'testgpu'") == 0);
     }
-    CHECK_THROWS_WITH(GpuProfiles::from_profiles({parse_gpu_profile(k_gpu, "a.yaml"),
-                                                  parse_gpu_profile(k_gpu, "b.yaml")}),
+    CHECK_THROWS_WITH(GpuProfiles::from_profiles(
+                          {parse_gpu_profile(k_gpu, "a.yaml"), parse_gpu_profile(k_gpu, "b.yaml")}),
                       Catch::Contains("used twice"));
 }

@@ -33,7 +33,7 @@ ModelSpec parse(const GgufWriter& w) {
     return model_from_gguf(parts, paths);
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("tensor_layer places tensors as llama.cpp does") {
     CHECK(tensor_layer("blk.5.attn_q.weight", 28) == 5);
@@ -52,7 +52,7 @@ TEST_CASE("architecture numbers and defaults from metadata") {
     CHECK(m.name == "unit");
     CHECK(m.file_type == FileType::q4_k_m);
     CHECK(m.n_layer == 2);
-    CHECK(m.n_head_kv == std::vector<std::uint32_t>{4, 4});  // defaults to head_count
+    CHECK(m.n_head_kv == std::vector<std::uint32_t>{4, 4}); // defaults to head_count
     CHECK(m.n_embd_head_k == 16);
     CHECK(m.n_vocab == 100);
     CHECK(m.tied_output);
@@ -98,7 +98,7 @@ TEST_CASE("sliding window: gemma2's built-in pattern, or the file's own pattern"
     phi.add_u32("phi3.embedding_length", 64);
     phi.add_u32("phi3.attention.head_count", 4);
     phi.add_u32("phi3.attention.sliding_window", 262144);
-    CHECK(parse(phi).n_swa == 0);  // llama.cpp ignores it for phi3
+    CHECK(parse(phi).n_swa == 0); // llama.cpp ignores it for phi3
 }
 
 TEST_CASE("split models: every part is read as one model") {
@@ -110,10 +110,9 @@ TEST_CASE("split models: every part is read as one model") {
         GgufWriter w = part == 0 ? base_writer() : GgufWriter{};
         w.add_u16("split.no", static_cast<std::uint16_t>(part));
         w.add_u16("split.count", 2);
-        w.add_tensor(part == 0 ? "blk.0.attn_norm.weight" : "blk.1.attn_norm.weight",
-                     GgmlType::f32, ne);
-        write_sparse_gguf(w, dir / ("m-0000" + std::to_string(part + 1) + "-of-00002.gguf"),
-                          true);
+        w.add_tensor(part == 0 ? "blk.0.attn_norm.weight" : "blk.1.attn_norm.weight", GgmlType::f32,
+                     ne);
+        write_sparse_gguf(w, dir / ("m-0000" + std::to_string(part + 1) + "-of-00002.gguf"), true);
     }
     const ModelSpec m = read_model(dir / "m-00002-of-00002.gguf");
     REQUIRE(m.files.size() == 2);
@@ -140,7 +139,7 @@ TEST_CASE("bytes_by_layer and type_mix") {
     REQUIRE(layers.size() == 4);
     CHECK(layers[0].layer == k_layer_input);
     CHECK(layers[0].bytes == 64 * 100 * 2);
-    CHECK(layers[3].layer == 2);  // output layer = n_layer
+    CHECK(layers[3].layer == 2); // output layer = n_layer
     const auto mix = type_mix(m);
     REQUIRE(mix.size() == 2);
     CHECK(mix[0].type == GgmlType::f32);

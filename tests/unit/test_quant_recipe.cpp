@@ -26,7 +26,9 @@ CatalogModel qwen(std::uint32_t layers, std::uint32_t embd, std::uint32_t heads,
     return m;
 }
 
-CatalogModel qwen7b() { return qwen(28, 3584, 28, 4, 18944, 152064, false); }
+CatalogModel qwen7b() {
+    return qwen(28, 3584, 28, 4, 18944, 152064, false);
+}
 
 std::map<std::string, std::uint32_t> counts(const ModelSpec& m) {
     std::map<std::string, std::uint32_t> out;
@@ -46,7 +48,7 @@ GgmlType type_of(const ModelSpec& m, const std::string& name) {
     return GgmlType::f32;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("file type names and default types (llama_ftype_get_default_type)") {
     CHECK(parse_file_type("q4_k_m") == FileType::q4_k_m);
@@ -56,13 +58,13 @@ TEST_CASE("file type names and default types (llama_ftype_get_default_type)") {
     CHECK(info(FileType::iq2_s).default_type == GgmlType::iq2_xs);
     CHECK(info(FileType::iq3_m).default_type == GgmlType::iq3_s);
     CHECK(static_cast<std::uint32_t>(FileType::q4_k_m) == 15);
-    CHECK(find_file_type(4) == nullptr);  // removed Q4_1_SOME_F16
+    CHECK(find_file_type(4) == nullptr); // removed Q4_1_SOME_F16
 }
 
 TEST_CASE("llama-quantize write order: by layer, then by name") {
-    std::vector<std::string> names{"blk.10.ffn_up.weight", "token_embd.weight", "blk.2.attn_q.weight",
-                                   "output.weight",        "blk.2.attn_k.weight", "output_norm.weight",
-                                   "rope_freqs.weight"};
+    std::vector<std::string> names{
+        "blk.10.ffn_up.weight", "token_embd.weight",  "blk.2.attn_q.weight", "output.weight",
+        "blk.2.attn_k.weight",  "output_norm.weight", "rope_freqs.weight"};
     std::sort(names.begin(), names.end(), weight_order_less);
     CHECK(names == std::vector<std::string>{"output.weight", "output_norm.weight",
                                             "rope_freqs.weight", "token_embd.weight",
@@ -75,8 +77,8 @@ TEST_CASE("llama-quantize write order: by layer, then by name") {
 
 TEST_CASE("Qwen2.5-7B-Instruct Q4_K_M: 169 q4_K, 29 q6_K, 141 f32, 4,677,120,000 bytes") {
     const ModelSpec m = synthesize_model(qwen7b(), FileType::q4_k_m);
-    CHECK(counts(m) == std::map<std::string, std::uint32_t>{{"f32", 141}, {"q4_K", 169},
-                                                              {"q6_K", 29}});
+    CHECK(counts(m) ==
+          std::map<std::string, std::uint32_t>{{"f32", 141}, {"q4_K", 169}, {"q6_K", 29}});
     CHECK(m.tensor_bytes() == 4677120000ULL);
     CHECK(type_of(m, "output.weight") == GgmlType::q6_k);
     CHECK(type_of(m, "token_embd.weight") == GgmlType::q4_k);
@@ -117,21 +119,21 @@ TEST_CASE("recipe counters follow write order whatever the input order") {
 }
 
 TEST_CASE("tied embeddings take the output recipe (Qwen2.5-3B)") {
-    const ModelSpec m = synthesize_model(qwen(36, 2048, 16, 2, 11008, 151936, true),
-                                         FileType::q4_k_m);
+    const ModelSpec m =
+        synthesize_model(qwen(36, 2048, 16, 2, 11008, 151936, true), FileType::q4_k_m);
     CHECK(type_of(m, "token_embd.weight") == GgmlType::q6_k);
-    CHECK(counts(m) == std::map<std::string, std::uint32_t>{{"f32", 181}, {"q4_K", 216},
-                                                              {"q6_K", 37}});
+    CHECK(counts(m) ==
+          std::map<std::string, std::uint32_t>{{"f32", 181}, {"q4_K", 216}, {"q6_K", 37}});
 }
 
 TEST_CASE("row length fallback: Qwen2.5-0.5B's 896 columns") {
-    const ModelSpec m = synthesize_model(qwen(24, 896, 14, 2, 4864, 151936, true),
-                                         FileType::q4_k_m);
-    CHECK(type_of(m, "token_embd.weight") == GgmlType::q8_0);        // tied, 896 % 256 != 0
-    CHECK(type_of(m, "blk.3.attn_q.weight") == GgmlType::q5_0);      // Q4_K -> Q5_0
-    CHECK(type_of(m, "blk.0.attn_v.weight") == GgmlType::q8_0);      // Q6_K -> Q8_0
+    const ModelSpec m =
+        synthesize_model(qwen(24, 896, 14, 2, 4864, 151936, true), FileType::q4_k_m);
+    CHECK(type_of(m, "token_embd.weight") == GgmlType::q8_0);   // tied, 896 % 256 != 0
+    CHECK(type_of(m, "blk.3.attn_q.weight") == GgmlType::q5_0); // Q4_K -> Q5_0
+    CHECK(type_of(m, "blk.0.attn_v.weight") == GgmlType::q8_0); // Q6_K -> Q8_0
     CHECK(type_of(m, "blk.3.attn_v.weight") == GgmlType::q5_0);
-    CHECK(type_of(m, "blk.0.ffn_down.weight") == GgmlType::q6_k);    // 4864 = 19 * 256 keeps K
+    CHECK(type_of(m, "blk.0.ffn_down.weight") == GgmlType::q6_k); // 4864 = 19 * 256 keeps K
     CHECK(type_of(m, "blk.3.ffn_down.weight") == GgmlType::q4_k);
 }
 
@@ -149,7 +151,7 @@ TEST_CASE("K-quant and IQ recipes per tensor role") {
         const ModelSpec m = synthesize_model(qwen7b(), FileType::q4_k_s);
         CHECK(type_of(m, "blk.3.attn_v.weight") == GgmlType::q5_k);
         CHECK(type_of(m, "blk.4.attn_v.weight") == GgmlType::q4_k);
-        CHECK(type_of(m, "blk.2.ffn_down.weight") == GgmlType::q5_k);  // 28 / 8 = 3
+        CHECK(type_of(m, "blk.2.ffn_down.weight") == GgmlType::q5_k); // 28 / 8 = 3
         CHECK(type_of(m, "blk.3.ffn_down.weight") == GgmlType::q4_k);
         CHECK(type_of(m, "output.weight") == GgmlType::q6_k);
     }
@@ -157,25 +159,25 @@ TEST_CASE("K-quant and IQ recipes per tensor role") {
         const ModelSpec m = synthesize_model(qwen7b(), FileType::q3_k_m);
         CHECK(type_of(m, "blk.1.attn_v.weight") == GgmlType::q5_k);
         CHECK(type_of(m, "blk.2.attn_v.weight") == GgmlType::q4_k);
-        CHECK(type_of(m, "blk.0.ffn_down.weight") == GgmlType::q5_k);  // 28 / 16 = 1
+        CHECK(type_of(m, "blk.0.ffn_down.weight") == GgmlType::q5_k); // 28 / 16 = 1
         CHECK(type_of(m, "blk.1.ffn_down.weight") == GgmlType::q4_k);
         CHECK(type_of(m, "blk.9.attn_output.weight") == GgmlType::q4_k);
         CHECK(type_of(m, "blk.9.attn_q.weight") == GgmlType::q3_k);
     }
     SECTION("Q2_K: attn_v by GQA, ffn_down and attn_output up one step") {
-        const ModelSpec m = synthesize_model(qwen7b(), FileType::q2_k);  // n_gqa = 7
+        const ModelSpec m = synthesize_model(qwen7b(), FileType::q2_k); // n_gqa = 7
         CHECK(type_of(m, "blk.9.attn_v.weight") == GgmlType::q4_k);
         CHECK(type_of(m, "blk.9.ffn_down.weight") == GgmlType::q3_k);
         CHECK(type_of(m, "blk.9.attn_output.weight") == GgmlType::q3_k);
         CHECK(type_of(m, "blk.9.ffn_up.weight") == GgmlType::q2_k);
         const ModelSpec low_gqa = synthesize_model(qwen(4, 256, 4, 2, 512, 512, false),
-                                                   FileType::q2_k);  // n_gqa = 2
+                                                   FileType::q2_k); // n_gqa = 2
         CHECK(type_of(low_gqa, "blk.1.attn_v.weight") == GgmlType::q3_k);
     }
     SECTION("IQ4_XS without an imatrix") {
         const ModelSpec m = synthesize_model(qwen7b(), FileType::iq4_xs);
-        CHECK(type_of(m, "blk.9.attn_v.weight") == GgmlType::q5_k);    // n_gqa >= 4
-        CHECK(type_of(m, "blk.2.ffn_down.weight") == GgmlType::q5_k);  // i < n/8
+        CHECK(type_of(m, "blk.9.attn_v.weight") == GgmlType::q5_k);   // n_gqa >= 4
+        CHECK(type_of(m, "blk.2.ffn_down.weight") == GgmlType::q5_k); // i < n/8
         CHECK(type_of(m, "blk.3.ffn_down.weight") == GgmlType::iq4_xs);
         CHECK(type_of(m, "output.weight") == GgmlType::q6_k);
     }
@@ -192,7 +194,8 @@ TEST_CASE("K-quant and IQ recipes per tensor role") {
         CHECK(type_of(im, "blk.3.ffn_down.weight") == GgmlType::q4_0);
     }
     SECTION("--pure skips the per-tensor rules but not the fallback") {
-        const ModelSpec m = synthesize_model(qwen7b(), FileType::q4_k_m, RecipeOptions{false, true});
+        const ModelSpec m =
+            synthesize_model(qwen7b(), FileType::q4_k_m, RecipeOptions{false, true});
         CHECK(type_of(m, "output.weight") == GgmlType::q4_k);
         CHECK(type_of(m, "blk.0.attn_v.weight") == GgmlType::q4_k);
     }

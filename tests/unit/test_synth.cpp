@@ -48,7 +48,7 @@ ModelSpec read_back(const CatalogModel& cm, const ModelSpec& spec) {
     return model_from_gguf(parts, paths);
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("synthesized and GGUF-read models have identical tensors, for every catalog model") {
     for (const auto& cm : catalog().models()) {
@@ -70,8 +70,7 @@ TEST_CASE("synthesized and GGUF-read models have identical tensors, for every ca
             CHECK(back.swa_layers == spec.swa_layers);
             CHECK(back.tied_output == spec.tied_output);
             CHECK(back.file_type == spec.file_type);
-            CHECK(back.files[0].file_size - back.files[0].data_offset ==
-                  spec.files[0].file_size);
+            CHECK(back.files[0].file_size - back.files[0].data_offset == spec.files[0].file_size);
         }
     }
 }
@@ -106,7 +105,7 @@ TEST_CASE("recipes match llama.cpp's load logs: type counts and CPU_Mapped size"
         CHECK(format_mib(spec.files[0].file_size) == c["cpu_mapped_mib"].get<std::string>());
         ++checked;
     }
-    CHECK(checked == 13);  // every load log of the validation set
+    CHECK(checked == 13); // every load log of the validation set
 }
 
 TEST_CASE("published file sizes: tensor bytes plus a header that is the same for every quant") {
@@ -151,7 +150,7 @@ TEST_CASE("synthesized GGUF carries what llama.cpp needs to load it") {
     const CatalogModel tiny = test::tiny_llama();
     const ModelSpec spec = synthesize_model(tiny, FileType::q8_0);
     const GgufWriter w = synthesized_gguf(tiny, spec);
-    const GgufFile f = parse_gguf(test::file_bytes(w));  // owns the bytes it views
+    const GgufFile f = parse_gguf(test::file_bytes(w)); // owns the bytes it views
     CHECK(f.find("tokenizer.ggml.tokens")->as_array("k").count == 512);
     CHECK(f.find("tokenizer.ggml.model")->as_string("k") == "gpt2");
     CHECK(f.find("llama.rope.dimension_count")->as_uint("k") == 64);
