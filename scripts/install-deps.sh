@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(cmake g++ make libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev catch2)
 # clang builds the libFuzzer targets; optional for users, installed for the test suite.
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(clang)
+    packages+=(clang clang-format git)
 fi
 
 missing=()

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this script):
+#   1. installs missing Debian packages (scripts/install-deps.sh --test)
+#   2. checks formatting (clang-format 14)
+#   3. builds with warnings as errors and runs every test (unit + golden)
+#   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test
+#   5. builds the libFuzzer targets with clang and runs each briefly on its seed corpus
+#   6. runs the benchmark once, so that it keeps working
+# Environment: VRAMPLAN_FUZZ_SECONDS (default 20 per target, 0 skips fuzzing),
+#              VRAMPLAN_JOBS (default: the number of cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=${VRAMPLAN_JOBS:-$(nproc)}
+fuzz_seconds=${VRAMPLAN_FUZZ_SECONDS:-20}
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies"
+./scripts/install-deps.sh --test
+
+step "format (clang-format $(clang-format --version | grep -o '[0-9]*\.[0-9.]*' | head -1))"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+step "build (warnings are errors)"
+cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVRAMPLAN_WERROR=ON >/dev/null
+cmake --build build/ci -j "$jobs"
+
+step "sanitizer build (ASan + UBSan)"
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DVRAMPLAN_WERROR=ON -DVRAMPLAN_SANITIZE=ON \
+    -DVRAMPLAN_BENCH=OFF >/dev/null
+cmake --build build/asan -j "$jobs"
+
+if [[ "$fuzz_seconds" != 0 ]]; then
+    step "fuzz targets (clang, libFuzzer)"
+    CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DVRAMPLAN_FUZZ=ON -DVRAMPLAN_BENCH=OFF -DBUILD_TESTING=ON \
+        -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
+    cmake --build build/fuzz -j "$jobs" --target fuzz_gguf fuzz_catalog_yaml fuzz_gpu_yaml
+fi
+
+step "benchmark (smoke run; figures are informative, not checked)"
+build/ci/bench/vramplan_bench_gguf 5
+
+if [[ "$fuzz_seconds" != 0 ]]; then
+    step "fuzzing ${fuzz_seconds}s per target"
+    corpus=$(mktemp -d)
+    trap 'rm -rf "$corpus"' EXIT
+    mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu"
+    cp tests/fuzz/corpus/gguf/* tests/data/gguf/bad/*.gguf "$corpus/gguf/"
+    cp models/*.yaml "$corpus/catalog/"
+    cp profiles/gpus/*.yaml "$corpus/gpu/"
+    for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu; do
+        name=${target%%:*}
+        dir=${target##*:}
+        # Crash reproducers land in build/fuzz/ (artifact_prefix) for a new bad/ corpus file.
+        build/fuzz/tests/fuzz_"$name" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+            -max_len=8192 -timeout=10 -artifact_prefix=build/fuzz/ -print_final_stats=0 \
+            "$corpus/$dir" 2>&1 | tail -n 1
+    done
+fi
+
+step "tests under ASan + UBSan"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest -j "$jobs" --output-on-failure)
+
+step "tests"
+(cd build/ci && ctest -j "$jobs" --output-on-failure)
