@@ -75,6 +75,9 @@ public:
     // ErrorKind::data with the closest names when nothing matches.
     ModelMatch resolve(std::string_view query, std::string_view role = {}) const;
 
+    // A command-line model argument: "ROLE:ALIAS" (chat:3b), or anything resolve() takes.
+    ModelMatch resolve_argument(std::string_view argument) const;
+
 private:
     std::vector<CatalogModel> m_models;
     std::vector<RoleAlias> m_roles;
