@@ -287,4 +287,12 @@ ModelMatch Catalog::resolve(std::string_view query, std::string_view role) const
                 suggestion_hint(query, candidates) + "; 'vramplan models' lists the catalog");
 }
 
+ModelMatch Catalog::resolve_argument(std::string_view argument) const {
+    const auto colon = argument.find(':');
+    if (colon == std::string_view::npos) {
+        return resolve(argument);
+    }
+    return resolve(argument.substr(colon + 1), argument.substr(0, colon));
+}
+
 } // namespace vramplan

@@ -35,13 +35,7 @@ void register_models(CLI::App& app, Context& ctx) {
     show->callback([opt, &ctx] {
         ctx.action = [opt, &ctx] {
             const Catalog c = ctx.catalog();
-            std::string name = opt->name;
-            std::string role;
-            if (const auto colon = name.find(':'); colon != std::string::npos) {
-                role = name.substr(0, colon);
-                name = name.substr(colon + 1);
-            }
-            const ModelMatch match = c.resolve(name, role);
+            const ModelMatch match = c.resolve_argument(opt->name);
             print(opt->show_json ? render_catalog_model_json(c, *match.model)
                                  : render_catalog_model_text(c, *match.model));
             return 0;

@@ -37,13 +37,7 @@ void register_synth(CLI::App& app, Context& ctx) {
     cmd->callback([opt, &ctx] {
         ctx.action = [opt, &ctx] {
             const Catalog c = ctx.catalog();
-            std::string name = opt->model;
-            std::string role;
-            if (const auto colon = name.find(':'); colon != std::string::npos) {
-                role = name.substr(0, colon);
-                name = name.substr(colon + 1);
-            }
-            const ModelMatch match = c.resolve(name, role);
+            const ModelMatch match = c.resolve_argument(opt->model);
             const auto ft = parse_file_type(opt->quant);
             if (!ft) {
                 throw Error(ErrorKind::usage, "--quant",

@@ -86,6 +86,9 @@ TEST_CASE("resolve: role alias, name, published file name, renamed file") {
     CHECK(renamed.model->name == "test-7b");
     CHECK(renamed.quant == FileType::q8_0);
     CHECK(renamed.file == nullptr);
+    CHECK(c.resolve_argument("chat:7b").model->name == "test-7b");
+    CHECK(c.resolve_argument("test-7b").model->name == "test-7b");
+    CHECK_THROWS_AS(c.resolve_argument("code:7b"), Error);
     const ModelMatch prefixed = c.resolve("Vendor-Test-7B.Q5_K_M.gguf");
     CHECK(prefixed.quant == FileType::q5_k_m);
 }
