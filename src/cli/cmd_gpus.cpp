@@ -31,6 +31,7 @@ void register_gpus(CLI::App& app, Context& ctx) {
     show->add_option("name", opt->name, "Profile name or alias (rtx4050, a100-80gb, h100)")
         ->required();
     show->add_flag("--json", opt->show_json, "Print JSON");
+    show->footer("\nExamples:\n  vramplan gpus show rtx4050\n  vramplan gpus show h100 --json");
     show->callback([opt, &ctx] {
         ctx.action = [opt, &ctx] {
             const GpuProfiles g = ctx.gpus();

@@ -32,6 +32,9 @@ void register_models(CLI::App& app, Context& ctx) {
     show->add_option("name", opt->name, "Catalog name, role alias (chat:3b) or GGUF file name")
         ->required();
     show->add_flag("--json", opt->show_json, "Print JSON");
+    show->footer("\nExamples:\n  vramplan models show qwen2.5-coder-7b-instruct\n"
+                 "  vramplan models show chat:3b --json\n"
+                 "  vramplan models show qwen2.5-coder-7b-instruct-q4_k_m.gguf");
     show->callback([opt, &ctx] {
         ctx.action = [opt, &ctx] {
             const Catalog c = ctx.catalog();

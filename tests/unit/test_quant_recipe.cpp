@@ -146,6 +146,15 @@ TEST_CASE("Q8_0, F16 and BF16 recipes") {
     CHECK(type_of(bf16, "output.weight") == GgmlType::bf16);
 }
 
+TEST_CASE("Q6_K and Q5_K_S: the default type everywhere but the output") {
+    const ModelSpec q6 = synthesize_model(qwen7b(), FileType::q6_k);
+    CHECK(counts(q6) == std::map<std::string, std::uint32_t>{{"f32", 141}, {"q6_K", 198}});
+    const ModelSpec q5s = synthesize_model(qwen7b(), FileType::q5_k_s);
+    CHECK(counts(q5s) ==
+          std::map<std::string, std::uint32_t>{{"f32", 141}, {"q5_K", 197}, {"q6_K", 1}});
+    CHECK(type_of(q5s, "output.weight") == GgmlType::q6_k);
+}
+
 TEST_CASE("K-quant and IQ recipes per tensor role") {
     SECTION("Q4_K_S: attn_v of the first 4 layers and ffn_down of the first n/8 get Q5_K") {
         const ModelSpec m = synthesize_model(qwen7b(), FileType::q4_k_s);
