@@ -1,0 +1,107 @@
+#pragma once
+// A shape-only model of a ggml compute graph: tensors with type, shape, strides, sources and
+// view relations, built with the same operations and expanded in the same depth-first order as
+// ggml (ggml.c: ggml_new_tensor_impl, ggml_view_impl, ggml_visit_parents). No data, no compute:
+// only what ggml-alloc needs to lay the graph out (docs/memory-model.md, "Compute buffers").
+
+#include <vramplan/ggml_types.hpp>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace vramplan::graph {
+
+enum class Op {
+    none, // a leaf: weight, KV cache tensor or graph input
+    get_rows,
+    rms_norm,
+    mul,
+    add,
+    scale,
+    unary,
+    rope,
+    mul_mat,
+    glu,
+    cont,
+    reshape,
+    view,
+    permute,
+    transpose,
+    set_rows,
+    soft_max,
+    flash_attn_ext,
+};
+
+inline constexpr int k_no_tensor = -1;
+inline constexpr int k_max_src = 4;
+
+struct Tensor {
+    Op op = Op::none;
+    GgmlType type = GgmlType::f32;
+    std::array<std::int64_t, 4> ne{1, 1, 1, 1};
+    std::array<std::uint64_t, 4> nb{};
+    std::array<int, k_max_src> src{k_no_tensor, k_no_tensor, k_no_tensor, k_no_tensor};
+    int view_src = k_no_tensor; // the root tensor a view's data lives in
+    bool external = false;      // has data of its own: a weight or a KV cache tensor
+    bool input = false;         // ggml_set_input
+    bool output = false;        // ggml_set_output: never freed nor reused
+};
+
+// ggml_nbytes: the bytes a tensor spans, strides included.
+std::uint64_t nbytes(const Tensor& t);
+
+class Graph {
+public:
+    using Ne = std::array<std::int64_t, 4>;
+
+    // Leafs.
+    int weight(Ne ne, GgmlType type = GgmlType::f32); // external data
+    int input(Ne ne, GgmlType type);                  // allocated by the graph allocator
+
+    // Operations, with ggml's result shapes and source order.
+    int get_rows(int a, int rows);
+    int rms_norm(int a);
+    int mul(int a, int b);
+    int add(int a, int b);
+    int scale(int a);
+    int unary(int a);
+    int rope(int a, int pos, int factors = k_no_tensor);
+    int mul_mat(int a, int b);
+    int glu_split(int a, int b); // swiglu/geglu of two tensors
+    int glu_halves(int a);       // swiglu of the two halves of a
+    int cont(int a, Ne ne);
+    int reshape(int a, Ne ne);
+    int view(int a, Ne ne, std::array<std::uint64_t, 3> nb123, std::uint64_t offset);
+    int permute(int a, int ax0, int ax1, int ax2, int ax3);
+    int transpose(int a);
+    int set_rows(int dst, int src, int idx);
+    int soft_max(int a, int mask);
+    int flash_attn_ext(int q, int k, int v, int mask);
+
+    void set_output(int t) { m_tensors.at(static_cast<std::size_t>(t)).output = true; }
+
+    // ggml_build_forward_expand: appends t and its unvisited sources, depth first.
+    void expand(int t);
+
+    const Tensor& at(int t) const { return m_tensors.at(static_cast<std::size_t>(t)); }
+    const std::vector<int>& nodes() const { return m_nodes; }
+    const std::vector<int>& leafs() const { return m_leafs; }
+
+private:
+    int add_tensor(Tensor t);
+    Tensor contiguous(GgmlType type, Ne ne) const;
+    int dup(int a, Op op, std::array<int, k_max_src> src);
+    int make_view(int a, Op op, Ne ne, std::array<std::uint64_t, 4> nb);
+
+    std::vector<Tensor> m_tensors;
+    std::vector<bool> m_visited;
+    std::vector<int> m_nodes;
+    std::vector<int> m_leafs;
+};
+
+// The peak bytes ggml-alloc's graph allocator reaches laying out `g` in one buffer with
+// `alignment` (ggml_gallocr_alloc_graph_impl with a dynamic allocator, ggml-alloc.c).
+std::uint64_t allocate(const Graph& g, std::uint64_t alignment);
+
+} // namespace vramplan::graph

@@ -1,0 +1,64 @@
+#include <vramplan/context.hpp>
+#include <vramplan/error.hpp>
+
+#include <algorithm>
+
+namespace vramplan {
+
+namespace {
+
+std::uint32_t pad(std::uint32_t x, std::uint32_t n) {
+    return (x + n - 1) / n * n;
+}
+
+} // namespace
+
+ContextParams resolve_context(const ModelSpec& m, const ServerSettings& s) {
+    ContextParams c;
+    // tools/server: -np auto gives 4 slots and a unified cache.
+    if (s.n_parallel < 0) {
+        c.n_seq_max = 4;
+        c.kv_unified = s.kv_unified.value_or(true);
+    } else {
+        c.n_seq_max = static_cast<std::uint32_t>(std::max(1, s.n_parallel));
+        c.kv_unified = s.kv_unified.value_or(false);
+    }
+    const std::uint32_t requested = s.n_ctx == 0 ? m.n_ctx_train : s.n_ctx;
+    if (requested == 0) {
+        throw Error(ErrorKind::usage, "-c", "the context size is 0 and the model declares none",
+                    "pass -c N");
+    }
+    // llama_context: n_ctx padded to 256; per-sequence cells padded again when not unified.
+    c.n_ctx = pad(requested, 256);
+    if (c.kv_unified) {
+        c.n_ctx_seq = c.n_ctx;
+    } else {
+        c.n_ctx_seq = pad(c.n_ctx / c.n_seq_max, 256);
+        c.n_ctx = c.n_ctx_seq * c.n_seq_max;
+    }
+    c.n_stream = c.kv_unified ? 1 : c.n_seq_max;
+    c.n_batch = std::min(c.n_ctx, s.n_batch);
+    c.n_ubatch = std::min(c.n_batch, s.n_ubatch);
+    c.n_outputs_max = s.n_outputs_max == 0 ? c.n_batch : s.n_outputs_max;
+    // Flash attention "auto" resolves to on when the attention runs where its layer's KV is,
+    // which holds for the backends we model (CPU and CUDA).
+    c.flash_attn = s.flash_attn != FlashAttn::off;
+    c.type_k = s.type_k;
+    c.type_v = s.type_v;
+    if (traits(c.type_v).quantized && !c.flash_attn) {
+        throw Error(ErrorKind::usage, "-ctv",
+                    "a quantized V cache requires flash attention; llama.cpp refuses to create "
+                    "the context",
+                    "use -fa on (or auto), or -ctv f16");
+    }
+    c.kv_size = c.n_ctx_seq;
+    if (m.n_swa > 0 &&
+        std::any_of(m.swa_layers.begin(), m.swa_layers.end(), [](bool b) { return b; })) {
+        // llama_kv_cache_iswa: the window, for every sequence when unified, plus a ubatch.
+        const std::uint32_t window = m.n_swa * (c.kv_unified ? c.n_seq_max : 1) + c.n_ubatch;
+        c.kv_size_swa = s.swa_full ? c.kv_size : pad(std::min(c.kv_size, window), 256);
+    }
+    return c;
+}
+
+} // namespace vramplan
