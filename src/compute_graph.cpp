@@ -43,6 +43,7 @@ Tensor Graph::contiguous(GgmlType type, Ne ne) const {
 }
 
 int Graph::add_tensor(Tensor t) {
+    t.layer = m_layer;
     m_tensors.push_back(t);
     m_visited.push_back(false);
     return static_cast<int>(m_tensors.size() - 1);

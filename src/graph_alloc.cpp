@@ -111,17 +111,29 @@ bool same_layout(const Tensor& a, const Tensor& b) {
     return a.type == b.type && a.ne == b.ne && a.nb == b.nb;
 }
 
+// What the allocator walks: tensors (each with a buffer), leafs and nodes in order.
+struct Plan {
+    std::vector<Tensor> tensors;
+    std::vector<int> buffer;
+    std::vector<int> leafs;
+    std::vector<int> nodes;
+};
+
 class Replay {
 public:
-    Replay(const Graph& g, std::uint64_t alignment)
-        : m_g(g), m_alloc(alignment), m_hn(count_tensors(g)) {}
+    Replay(const Plan& p, const std::vector<std::uint64_t>& alignments)
+        : m_p(p), m_hn(p.tensors.size()) {
+        for (auto a : alignments) {
+            m_alloc.emplace_back(a);
+        }
+    }
 
-    std::uint64_t run() {
-        for (int leaf : m_g.leafs()) {
+    std::vector<std::uint64_t> run() {
+        for (int leaf : m_p.leafs) {
             allocate(leaf);
         }
-        for (int n : m_g.nodes()) {
-            const Tensor& t = m_g.at(n);
+        for (int n : m_p.nodes) {
+            const Tensor& t = at(n);
             if (t.view_src != k_no_tensor && t.op != Op::none) {
                 ++hn(t.view_src).n_views;
             }
@@ -133,13 +145,13 @@ public:
                     continue;
                 }
                 ++hn(s).n_children;
-                if (m_g.at(s).input) {
+                if (at(s).input) {
                     allocate(s);
                 }
             }
         }
-        for (int n : m_g.nodes()) {
-            const Tensor& t = m_g.at(n);
+        for (int n : m_p.nodes) {
+            const Tensor& t = at(n);
             for (int s : t.src) {
                 if (s != k_no_tensor) {
                     allocate(s);
@@ -147,47 +159,29 @@ public:
             }
             allocate(n);
             for (int s : t.src) {
-                if (s == k_no_tensor) {
-                    continue;
-                }
-                HashNode& p = hn(s);
-                --p.n_children;
-                if (p.n_children == 0 && p.n_views == 0) {
-                    const Tensor& pt = m_g.at(s);
-                    if (pt.view_src != k_no_tensor) {
-                        HashNode& root = hn(pt.view_src);
-                        --root.n_views;
-                        if (root.n_views == 0 && root.n_children == 0 && root.allocated) {
-                            free(pt.view_src);
-                        }
-                    } else if (p.allocated) {
-                        free(s);
-                    }
+                if (s != k_no_tensor) {
+                    release(s);
                 }
             }
         }
-        return m_alloc.max_size();
+        std::vector<std::uint64_t> peaks;
+        for (const auto& a : m_alloc) {
+            peaks.push_back(a.max_size());
+        }
+        return peaks;
     }
 
 private:
-    static std::size_t count_tensors(const Graph& g) {
-        int max_id = -1;
-        for (int n : g.nodes()) {
-            max_id = std::max(max_id, n);
-        }
-        for (int l : g.leafs()) {
-            max_id = std::max(max_id, l);
-        }
-        return static_cast<std::size_t>(max_id + 1);
+    const Tensor& at(int t) const { return m_p.tensors[static_cast<std::size_t>(t)]; }
+    HashNode& hn(int t) { return m_hn[static_cast<std::size_t>(t)]; }
+    DynAllocator& alloc_of(int t) {
+        return m_alloc[static_cast<std::size_t>(m_p.buffer[static_cast<std::size_t>(t)])];
     }
-
-    HashNode& hn(int t) { return m_hn.at(static_cast<std::size_t>(t)); }
-
-    bool is_allocated(int t) { return m_g.at(t).external || hn(t).allocated; }
+    bool is_allocated(int t) { return at(t).external || hn(t).allocated; }
 
     // ggml_gallocr_allocate_node
     void allocate(int n) {
-        const Tensor& t = m_g.at(n);
+        const Tensor& t = at(n);
         if (is_allocated(n) || t.view_src != k_no_tensor) {
             return;
         }
@@ -198,12 +192,14 @@ private:
                 if (s == k_no_tensor) {
                     continue;
                 }
-                const Tensor& p = m_g.at(s);
-                // Only a parent this allocator owns (not external, not a view) can be reused.
-                if (p.external || p.view_src != k_no_tensor || !hn(s).allocated) {
-                    continue;
-                }
-                if (p.output || !same_layout(t, p)) {
+                const Tensor& p = at(s);
+                // Only memory this allocator owns (not external data, not a view) is reused,
+                // never a graph output, only with the same layout, in the same buffer, and only
+                // when this node is the parent's last consumer.
+                if (p.external || p.view_src != k_no_tensor || !hn(s).allocated || p.output ||
+                    !same_layout(t, p) ||
+                    m_p.buffer[static_cast<std::size_t>(s)] !=
+                        m_p.buffer[static_cast<std::size_t>(n)]) {
                     continue;
                 }
                 HashNode& ph = hn(s);
@@ -214,29 +210,145 @@ private:
                 }
             }
         }
-        h.offset = m_alloc.alloc(nbytes(t));
+        h.offset = alloc_of(n).alloc(nbytes(t));
     }
 
-    // ggml_gallocr_free_node
+    // The "update parents" step: free a source, or its view root, once nothing needs it.
+    void release(int s) {
+        HashNode& p = hn(s);
+        --p.n_children;
+        if (p.n_children != 0 || p.n_views != 0) {
+            return;
+        }
+        const Tensor& pt = at(s);
+        if (pt.view_src != k_no_tensor) {
+            HashNode& root = hn(pt.view_src);
+            --root.n_views;
+            if (root.n_views == 0 && root.n_children == 0 && root.allocated) {
+                free(pt.view_src);
+            }
+        } else if (p.allocated) {
+            free(s);
+        }
+    }
+
+    // ggml_gallocr_free_node: graph outputs are never freed.
     void free(int n) {
-        const Tensor& t = m_g.at(n);
+        const Tensor& t = at(n);
         if (t.output) {
             return;
         }
         HashNode& h = hn(n);
-        m_alloc.free(h.offset, nbytes(t));
+        alloc_of(n).free(h.offset, nbytes(t));
         h.allocated = false;
     }
 
-    const Graph& m_g;
-    DynAllocator m_alloc;
+    const Plan& m_p;
+    std::vector<DynAllocator> m_alloc;
     std::vector<HashNode> m_hn;
 };
+
+Plan single_buffer_plan(const Graph& g) {
+    Plan p;
+    int max_id = -1;
+    for (int t : g.nodes()) {
+        max_id = std::max(max_id, t);
+    }
+    for (int t : g.leafs()) {
+        max_id = std::max(max_id, t);
+    }
+    for (int i = 0; i <= max_id; ++i) {
+        p.tensors.push_back(g.at(i));
+    }
+    p.buffer.assign(p.tensors.size(), 0);
+    p.leafs = g.leafs();
+    p.nodes = g.nodes();
+    return p;
+}
+
+Tensor contiguous_copy(const Tensor& from, int src) {
+    Tensor c;
+    c.op = Op::cont;
+    c.type = from.type;
+    c.ne = from.ne;
+    const GgmlTypeTraits& tr = traits(from.type);
+    c.nb[0] = tr.block_bytes;
+    c.nb[1] = c.nb[0] * static_cast<std::uint64_t>(from.ne[0] / tr.block_elems);
+    c.nb[2] = c.nb[1] * static_cast<std::uint64_t>(from.ne[1]);
+    c.nb[3] = c.nb[2] * static_cast<std::uint64_t>(from.ne[2]);
+    c.src = {src, k_no_tensor, k_no_tensor, k_no_tensor};
+    c.layer = from.layer;
+    return c;
+}
 
 } // namespace
 
 std::uint64_t allocate(const Graph& g, std::uint64_t alignment) {
-    return Replay(g, alignment).run();
+    const Plan p = single_buffer_plan(g);
+    return Replay(p, {alignment}).run()[0];
+}
+
+SplitPeaks allocate_split(const Graph& g, const std::vector<bool>& on_gpu,
+                          std::uint64_t host_alignment, std::uint64_t gpu_alignment) {
+    constexpr int k_host = 0;
+    constexpr int k_gpu = 1;
+    Plan p = single_buffer_plan(g);
+    const std::size_t n_original = p.tensors.size();
+    auto device = [&](int t) {
+        const auto i = static_cast<std::size_t>(t);
+        if (i >= n_original) {
+            return p.buffer[i];
+        }
+        if (p.tensors[i].op == Op::none) {
+            return k_host; // graph inputs live on the CPU backend
+        }
+        return i < on_gpu.size() && on_gpu[i] ? k_gpu : k_host;
+    };
+    for (int n : g.nodes()) {
+        p.buffer[static_cast<std::size_t>(n)] = device(n);
+    }
+
+    // Split by device; a split reads the other device's tensors through copies allocated at
+    // its start, in order of first use (ggml_backend_sched's split inputs).
+    std::vector<int> nodes;
+    const std::vector<int>& order = g.nodes();
+    std::size_t i = 0;
+    while (i < order.size()) {
+        const int dev = device(order[i]);
+        std::size_t j = i;
+        while (j < order.size() && device(order[j]) == dev) {
+            ++j;
+        }
+        std::vector<std::pair<int, int>> copies; // original -> copy
+        for (std::size_t k = i; k < j; ++k) {
+            const auto n = static_cast<std::size_t>(order[k]);
+            for (std::size_t slot = 0; slot < k_max_src; ++slot) {
+                const int s = p.tensors[n].src[slot];
+                if (s == k_no_tensor || p.tensors[static_cast<std::size_t>(s)].external ||
+                    device(s) == dev) {
+                    continue;
+                }
+                auto it = std::find_if(copies.begin(), copies.end(),
+                                       [&](const auto& c) { return c.first == s; });
+                if (it == copies.end()) {
+                    p.tensors.push_back(contiguous_copy(p.tensors[static_cast<std::size_t>(s)], s));
+                    p.buffer.push_back(dev);
+                    copies.emplace_back(s, static_cast<int>(p.tensors.size() - 1));
+                    it = copies.end() - 1;
+                }
+                p.tensors[n].src[slot] = it->second;
+            }
+        }
+        for (const auto& c : copies) {
+            nodes.push_back(c.second);
+        }
+        nodes.insert(nodes.end(), order.begin() + static_cast<std::ptrdiff_t>(i),
+                     order.begin() + static_cast<std::ptrdiff_t>(j));
+        i = j;
+    }
+    p.nodes = nodes;
+    const auto peaks = Replay(p, {host_alignment, gpu_alignment}).run();
+    return SplitPeaks{peaks[k_host], peaks[k_gpu]};
 }
 
 } // namespace vramplan::graph

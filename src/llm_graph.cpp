@@ -52,6 +52,7 @@ public:
         int inpL = m_g.get_rows(tok_embd, tokens);
         m_g.expand(inpL);
         m_g.expand(inp_embd);
+        m_g.set_layer(0); // what follows the embedding lookup runs with the first layer
         if (m_gemma2) {
             inpL = m_g.scale(inpL); // embeddings * sqrt(n_embd)
         }
@@ -66,8 +67,10 @@ public:
         }
 
         for (std::uint32_t il = 0; il < m_m.n_layer; ++il) {
+            m_g.set_layer(static_cast<int>(il));
             inpL = layer(il, inpL);
         }
+        m_g.set_layer(static_cast<int>(m_m.n_layer));
         int cur = m_g.mul(m_g.rms_norm(inpL), norm_weight());
         m_g.set_output(cur); // result_norm (t_embd)
         cur = m_g.mul_mat(m_g.weight({E, m_m.n_vocab, 1, 1}), cur);

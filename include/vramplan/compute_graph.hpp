@@ -46,6 +46,7 @@ struct Tensor {
     bool external = false;      // has data of its own: a weight or a KV cache tensor
     bool input = false;         // ggml_set_input
     bool output = false;        // ggml_set_output: never freed nor reused
+    int layer = -1;             // the model layer that built it (placement); -1 input side
 };
 
 // ggml_nbytes: the bytes a tensor spans, strides included.
@@ -80,6 +81,8 @@ public:
     int flash_attn_ext(int q, int k, int v, int mask);
 
     void set_output(int t) { m_tensors.at(static_cast<std::size_t>(t)).output = true; }
+    // Tensors created from now on belong to `layer` (n_layer for the output layer).
+    void set_layer(int layer) { m_layer = layer; }
 
     // ggml_build_forward_expand: appends t and its unvisited sources, depth first.
     void expand(int t);
@@ -98,10 +101,23 @@ private:
     std::vector<bool> m_visited;
     std::vector<int> m_nodes;
     std::vector<int> m_leafs;
+    int m_layer = -1;
 };
 
 // The peak bytes ggml-alloc's graph allocator reaches laying out `g` in one buffer with
 // `alignment` (ggml_gallocr_alloc_graph_impl with a dynamic allocator, ggml-alloc.c).
 std::uint64_t allocate(const Graph& g, std::uint64_t alignment);
+
+// Two backends, as ggml_backend_sched splits a graph between a GPU and the CPU: `on_gpu[node]`
+// says where each node runs (graph inputs are on the CPU). A node that reads a tensor of the
+// other device reads a copy, made at the start of its split in order of first use and freed
+// after its last use there. Returns the peak of the CPU-side buffer (the GPU's host buffer type,
+// CUDA_Host) and of the GPU buffer.
+struct SplitPeaks {
+    std::uint64_t host = 0;
+    std::uint64_t gpu = 0;
+};
+SplitPeaks allocate_split(const Graph& g, const std::vector<bool>& on_gpu,
+                          std::uint64_t host_alignment, std::uint64_t gpu_alignment);
 
 } // namespace vramplan::graph
