@@ -88,6 +88,9 @@ int run(int argc, char** argv) {
     register_models(app, ctx);
     register_gpus(app, ctx);
     register_synth(app, ctx);
+    app.add_subcommand("estimate", "Estimate llama.cpp's memory for a model and llama-server "
+                                   "flags (vramplan estimate --help)")
+        ->allow_extras();
 
     // An unknown command word gets a precise message and suggestions (CLI11 would only say
     // that a subcommand is required).
@@ -99,6 +102,18 @@ int run(int argc, char** argv) {
         std::find(names.begin(), names.end(), argv[1]) == names.end()) {
         throw Error(ErrorKind::usage, {}, std::string("unknown command '") + argv[1] + "'",
                     suggestion_hint(argv[1], names) + "; run 'vramplan --help' for usage");
+    } // estimate: global options first, then its own parser for the rest.
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--data-dir" && i + 1 < argc) {
+            ctx.data_dir = argv[++i];
+            continue;
+        }
+        if (a == "estimate") {
+            const std::vector<std::string> rest(argv + i + 1, argv + argc);
+            return run_estimate(ctx, rest);
+        }
+        break;
     }
     try {
         app.parse(argc, argv);

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace vramplan::cli {
 
@@ -30,6 +32,9 @@ void register_inspect(CLI::App& app, Context& ctx);
 void register_models(CLI::App& app, Context& ctx);
 void register_gpus(CLI::App& app, Context& ctx);
 void register_synth(CLI::App& app, Context& ctx);
+
+// `estimate` parses its own arguments: llama-server flags do not fit CLI11's option model.
+int run_estimate(const Context& ctx, std::span<const std::string> argv);
 
 // Parses argv, runs the chosen command and returns the exit code. Throws vramplan::Error.
 int run(int argc, char** argv);
