@@ -40,6 +40,7 @@ fi
 
 step "benchmark (smoke run; figures are informative, not checked)"
 build/ci/bench/vramplan_bench_gguf 5
+build/ci/bench/vramplan_bench_estimate 5
 
 if [[ "$fuzz_seconds" != 0 ]]; then
     step "fuzzing ${fuzz_seconds}s per target"

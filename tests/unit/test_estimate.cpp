@@ -242,3 +242,32 @@ TEST_CASE("llama.cpp's refusals and defaults") {
     bad.flash_attn = FlashAttn::off;
     CHECK_THROWS_WITH(resolve_context(m, bad), Catch::Contains("requires flash attention"));
 }
+
+TEST_CASE("the worked example of docs/memory-model.md") {
+    const GpuProfiles gpus = GpuProfiles::load(std::string(VRAMPLAN_SOURCE_DIR) + "/profiles/gpus");
+    const ModelSpec m = synthesize_model(*catalog().find("qwen2.5-7b-instruct"), FileType::q4_k_m);
+    ServerSettings s;
+    s.n_ctx = 4096;
+    s.n_parallel = 1;
+    s.n_gpu_layers = 99;
+    const MemoryEstimate e = estimate_memory(m, s, &gpus.resolve("rtx3060"));
+    std::map<std::string, std::uint64_t> got;
+    for (const auto& b : e.buffers) {
+        got[std::string(buffer_kind_name(b.kind)) + " " + b.buffer] = b.bytes;
+    }
+    CHECK(got["model CPU_Mapped"] == 3584ULL / 256 * 144 * 152064);
+    CHECK(got["model CPU_Mapped"] == 306561024ULL);
+    CHECK(got["model CUDA0"] == 4677120000ULL - 306561024ULL);
+    CHECK(got["kv CUDA0"] == 28ULL * 4096 * 512 * 2 * 2);
+    CHECK(got["compute CUDA0"] == 152064ULL * 512 * 4 + 3584ULL * 512 * 4);
+    CHECK(got["compute CUDA_Host"] == 18888704ULL);
+    CHECK(got["output CUDA_Host"] == 152064ULL * 4);
+    CHECK(got["runtime CUDA runtime (context)"] == 90ULL << 20);
+    ServerSettings cpu = s;
+    const MemoryEstimate c = estimate_memory(m, cpu, nullptr);
+    for (const auto& b : c.buffers) {
+        if (b.kind == BufferKind::compute) {
+            CHECK(format_mib(b.bytes) == "311.00");
+        }
+    }
+}
