@@ -35,7 +35,8 @@ if [[ "$fuzz_seconds" != 0 ]]; then
     CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DVRAMPLAN_FUZZ=ON -DVRAMPLAN_BENCH=OFF -DBUILD_TESTING=ON \
         -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
-    cmake --build build/fuzz -j "$jobs" --target fuzz_gguf fuzz_catalog_yaml fuzz_gpu_yaml
+    cmake --build build/fuzz -j "$jobs" --target fuzz_gguf fuzz_catalog_yaml fuzz_gpu_yaml \
+        fuzz_server_args
 fi
 
 step "benchmark (smoke run; figures are informative, not checked)"
@@ -46,11 +47,12 @@ if [[ "$fuzz_seconds" != 0 ]]; then
     step "fuzzing ${fuzz_seconds}s per target"
     corpus=$(mktemp -d)
     trap 'rm -rf "$corpus"' EXIT
-    mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu"
+    mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu" "$corpus/args"
     cp tests/fuzz/corpus/gguf/* tests/data/gguf/bad/*.gguf "$corpus/gguf/"
     cp models/*.yaml "$corpus/catalog/"
     cp profiles/gpus/*.yaml "$corpus/gpu/"
-    for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu; do
+    cp tests/fuzz/corpus/server_args/* "$corpus/args/"
+    for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu server_args:args; do
         name=${target%%:*}
         dir=${target##*:}
         # Crash reproducers land in build/fuzz/ (artifact_prefix) for a new bad/ corpus file.
