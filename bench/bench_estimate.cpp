@@ -3,6 +3,8 @@
 // weights-and-KV part alone, which is plain arithmetic. Prints medians; asserts nothing.
 // Run: build/bench/vramplan_bench_estimate [iterations]
 
+#include "bench_util.hpp"
+
 #include <vramplan/catalog.hpp>
 #include <vramplan/estimate.hpp>
 #include <vramplan/synth.hpp>
@@ -19,17 +21,6 @@ using namespace vramplan;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double median_us(int iterations, const std::function<void()>& fn) {
-    std::vector<double> us;
-    for (int i = 0; i < iterations; ++i) {
-        const auto t0 = Clock::now();
-        fn();
-        us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-    }
-    std::sort(us.begin(), us.end());
-    return us[us.size() / 2];
-}
 
 CatalogModel model(const char* name, std::uint32_t layers, std::uint32_t embd, std::uint32_t heads,
                    std::uint32_t kv, std::uint32_t ffn) {
@@ -57,14 +48,14 @@ int main(int argc, char** argv) {
         s.n_ctx = 4096;
         s.n_parallel = 1;
         std::uint64_t sink = 0;
-        const double cpu =
-            median_us(iterations, [&] { sink += estimate_memory(m, s, nullptr).host_bytes(); });
+        const double cpu = bench::median<std::micro>(
+            iterations, [&] { sink += estimate_memory(m, s, nullptr).host_bytes(); });
         ServerSettings g = s;
         g.n_gpu_layers = 999;
-        const double full =
-            median_us(iterations, [&] { sink += estimate_memory(m, g, &gpu).gpu_bytes(); });
+        const double full = bench::median<std::micro>(
+            iterations, [&] { sink += estimate_memory(m, g, &gpu).gpu_bytes(); });
         // Baseline: the arithmetic part (weights and KV), summed directly.
-        const double base = median_us(iterations, [&] {
+        const double base = bench::median<std::micro>(iterations, [&] {
             std::uint64_t bytes = 0;
             for (const auto& t : m.tensors) {
                 bytes += t.bytes;

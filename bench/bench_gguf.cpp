@@ -3,6 +3,8 @@
 // process. Prints medians over repeated runs and the ratio to the baseline. Not a test: it
 // asserts nothing about time. Run: build/bench/vramplan_bench_gguf [iterations]
 
+#include "bench_util.hpp"
+
 #include <vramplan/catalog.hpp>
 #include <vramplan/gguf.hpp>
 #include <vramplan/gguf_writer.hpp>
@@ -25,17 +27,6 @@ using namespace vramplan;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double median_ms(int iterations, const std::function<void()>& fn) {
-    std::vector<double> ms;
-    for (int i = 0; i < iterations; ++i) {
-        const auto t0 = Clock::now();
-        fn();
-        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
-}
 
 CatalogModel qwen7b() {
     CatalogModel m;
@@ -104,23 +95,24 @@ int main(int argc, char** argv) {
 
     std::uint64_t sink = 0;
     std::vector<std::byte> copy(header.size());
-    const double scan = median_ms(iterations, [&] {
+    const double scan = bench::median<std::milli>(iterations, [&] {
         std::memcpy(copy.data(), header.data(), header.size());
         sink += static_cast<std::uint8_t>(copy[copy.size() / 2]);
     });
-    const double parse = median_ms(iterations, [&] {
+    const double parse = bench::median<std::milli>(iterations, [&] {
         const GgufFile f = parse_gguf(header, file_size);
         sink += f.kvs.size();
     });
     const GgufFile parsed = parse_gguf(header, file_size);
     const std::vector<GgufFile> parts{parsed};
     const std::vector<std::string> paths{"bench.gguf"};
-    const double model =
-        median_ms(iterations, [&] { sink += model_from_gguf(parts, paths).tensors.size(); });
+    const double model = bench::median<std::milli>(
+        iterations, [&] { sink += model_from_gguf(parts, paths).tensors.size(); });
 
     const auto path = std::filesystem::temp_directory_path() / "vramplan-bench-qwen7b.gguf";
     write_sparse_gguf(w, path, true);
-    const double from_file = median_ms(iterations, [&] { sink += read_model(path).n_layer; });
+    const double from_file =
+        bench::median<std::milli>(iterations, [&] { sink += read_model(path).n_layer; });
     std::filesystem::remove(path);
 
     fmt::print("vramplan bench: GGUF header of a Qwen2.5-7B-shaped file (152,064 tokens, "

@@ -1,4 +1,5 @@
 #include <vramplan/estimate_report.hpp>
+#include <vramplan/strings.hpp>
 #include <vramplan/text_table.hpp>
 #include <vramplan/units.hpp>
 
@@ -41,14 +42,6 @@ std::string ngl_flag(int n) {
         return "all";
     }
     return std::to_string(n);
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-    std::string out;
-    for (const auto& s : v) {
-        out += (out.empty() ? "" : std::string(sep)) + s;
-    }
-    return out;
 }
 
 } // namespace

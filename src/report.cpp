@@ -1,4 +1,5 @@
 #include <vramplan/report.hpp>
+#include <vramplan/strings.hpp>
 #include <vramplan/synth.hpp>
 #include <vramplan/text_table.hpp>
 #include <vramplan/units.hpp>
@@ -65,14 +66,6 @@ std::vector<std::string> roles_of(const Catalog& c, const CatalogModel& m) {
         if (r.model == m.name) {
             out.push_back(r.role + " " + r.alias);
         }
-    }
-    return out;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-    std::string out;
-    for (const auto& s : v) {
-        out += (out.empty() ? "" : std::string(sep)) + s;
     }
     return out;
 }

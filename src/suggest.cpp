@@ -5,14 +5,6 @@
 
 namespace vramplan {
 
-std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
 namespace {
 
 // Optimal string alignment distance: insertions, deletions, substitutions and swaps of two

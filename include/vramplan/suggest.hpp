@@ -1,6 +1,8 @@
 #pragma once
 // "Did you mean" suggestions for unknown names (ninja's hint, by edit distance).
 
+#include <vramplan/strings.hpp>
+
 #include <cstddef>
 #include <span>
 #include <string>
@@ -16,7 +18,5 @@ closest_names(std::string_view query, std::span<const std::string> candidates, s
 
 // "did you mean 'a', 'b'?" or, when nothing is close, "known: a, b, c ...".
 std::string suggestion_hint(std::string_view query, std::span<const std::string> candidates);
-
-std::string to_lower(std::string_view s);
 
 } // namespace vramplan

@@ -1,0 +1,12 @@
+#include <vramplan/strings.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace vramplan;
+
+TEST_CASE("to_lower and join") {
+    CHECK(to_lower("Qwen2.5-7B-Q4_K_M") == "qwen2.5-7b-q4_k_m");
+    CHECK(join({}, ", ").empty());
+    CHECK(join({"a"}, ", ") == "a");
+    CHECK(join({"a", "b", "c"}, " | ") == "a | b | c");
+}
