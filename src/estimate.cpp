@@ -215,7 +215,23 @@ MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, cons
     };
     const GraphShape pp = shape(pp_tokens, std::min(pp_tokens, c.n_outputs_max));
     const GraphShape tg = shape(n_seqs, n_seqs);
-    if (!has_gpu) {
+    if (!has_graph_builder(m.architecture)) {
+        // No graph model: the fallback formula, larger of the two reservations.
+        const ComputeFormula a = compute_formula(m, pp);
+        const ComputeFormula b = compute_formula(m, tg);
+        const ComputeFormula& f = a.total >= b.total ? a : b;
+        if (has_gpu) {
+            e.buffers.push_back({BufferKind::compute, gpu_name, true, f.total});
+            e.buffers.push_back({BufferKind::compute, host_name, false,
+                                 f.inputs + std::uint64_t{m.n_embd} * pp.n_tokens * 4});
+        } else {
+            e.buffers.push_back({BufferKind::compute, "CPU", false, f.total});
+        }
+        e.compute_basis = Basis::approximate;
+        e.notes.push_back("no compute-graph model for architecture '" + m.architecture +
+                          "': compute buffers come from an upper-leaning formula "
+                          "(docs/memory-model.md, Fallback)");
+    } else if (!has_gpu) {
         const std::uint64_t bytes =
             std::max(graph::allocate(build_llm_graph(m, pp), k_cpu_alignment),
                      graph::allocate(build_llm_graph(m, tg), k_cpu_alignment));

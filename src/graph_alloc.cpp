@@ -117,6 +117,7 @@ struct Plan {
     std::vector<int> buffer;
     std::vector<int> leafs;
     std::vector<int> nodes;
+    int cuda_buffer = -1; // the buffer, if any, that uses CUDA allocation sizes
 };
 
 class Replay {
@@ -178,6 +179,10 @@ private:
         return m_alloc[static_cast<std::size_t>(m_p.buffer[static_cast<std::size_t>(t)])];
     }
     bool is_allocated(int t) { return at(t).external || hn(t).allocated; }
+    std::uint64_t alloc_size(int t) {
+        return nbytes(at(t)) +
+               (m_p.buffer[static_cast<std::size_t>(t)] == m_p.cuda_buffer ? at(t).cuda_extra : 0);
+    }
 
     // ggml_gallocr_allocate_node
     void allocate(int n) {
@@ -210,7 +215,7 @@ private:
                 }
             }
         }
-        h.offset = alloc_of(n).alloc(nbytes(t));
+        h.offset = alloc_of(n).alloc(alloc_size(n));
     }
 
     // The "update parents" step: free a source, or its view root, once nothing needs it.
@@ -239,7 +244,7 @@ private:
             return;
         }
         HashNode& h = hn(n);
-        alloc_of(n).free(h.offset, nbytes(t));
+        alloc_of(n).free(h.offset, alloc_size(n));
         h.allocated = false;
     }
 
@@ -347,6 +352,7 @@ SplitPeaks allocate_split(const Graph& g, const std::vector<bool>& on_gpu,
         i = j;
     }
     p.nodes = nodes;
+    p.cuda_buffer = k_gpu;
     const auto peaks = Replay(p, {host_alignment, gpu_alignment}).run();
     return SplitPeaks{peaks[k_host], peaks[k_gpu]};
 }

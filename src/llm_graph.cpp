@@ -28,6 +28,9 @@ std::int64_t i64(std::uint64_t v) {
 std::uint64_t u64(std::int64_t v) {
     return static_cast<std::uint64_t>(v);
 }
+std::uint64_t pad128(std::uint64_t v) {
+    return (v + 127) / 128 * 128;
+}
 
 class Builder {
 public:
@@ -276,6 +279,18 @@ private:
             int vv = m_g.view(v_cache, {dv, Hkv, n_kv, S}, {0, 0, 0}, 0);
             vv = m_g.permute(vv, 0, 2, 1, 3);
             cur = m_g.flash_attn_ext(qv, kv, vv, in.mask);
+            // ggml-cuda (fattn.cu) converts a K or V that is not F16 to F16 in scratch space
+            // owned by the FLASH_ATTN_EXT node, for batches of more than 2 tokens.
+            if (T > 2) {
+                std::uint64_t extra = 0;
+                if (m_s.type_k != GgmlType::f16) {
+                    extra += pad128(u64(kgqa * n_kv * S) * 2);
+                }
+                if (m_s.type_v != GgmlType::f16) {
+                    extra += pad128(u64(vgqa * n_kv * S) * 2);
+                }
+                m_g.set_cuda_extra(cur, extra);
+            }
             const graph::Tensor& c = m_g.at(cur);
             cur = m_g.reshape(cur, {c.ne[0] * c.ne[1], c.ne[2] * c.ne[3], 1, 1});
         } else {
@@ -339,6 +354,43 @@ graph::Graph build_llm_graph(const ModelSpec& m, const GraphShape& shape) {
                     "no compute-graph model for this architecture (llama, qwen2, gemma2, phi3)");
     }
     return Builder(m, shape).build();
+}
+
+ComputeFormula compute_formula(const ModelSpec& m, const GraphShape& s) {
+    // The three phases that set the peak in the replayed graphs (docs/compute-buffer notes):
+    // the logits, the attention scores (without flash attention) and the FFN, each with the
+    // residual stream alive, on top of the graph inputs; then 10 % more for the holes the
+    // allocator leaves. The test suite checks it never undershoots the replay.
+    auto p32 = [](std::uint64_t x) { return (x + 31) / 32 * 32; };
+    const std::uint64_t T = s.n_tokens;
+    const std::uint64_t O = s.n_outputs;
+    const std::uint64_t S = s.n_stream;
+    const std::uint64_t N = std::max(s.n_kv, s.n_kv_swa);
+    const std::uint64_t E = m.n_embd;
+    const std::uint64_t V = m.n_vocab;
+    std::uint64_t H = 0;
+    std::uint64_t Hkv = 0;
+    std::uint64_t F = 0;
+    for (std::uint32_t il = 0; il < m.n_layer; ++il) {
+        H = std::max<std::uint64_t>(H, m.n_head[il]);
+        Hkv = std::max<std::uint64_t>(Hkv, m.n_head_kv[il]);
+        F = std::max<std::uint64_t>(F, m.n_ff[il]);
+    }
+    const std::uint64_t dq = m.n_embd_head_k;
+    const std::uint64_t dv = m.n_embd_head_v;
+    ComputeFormula f;
+    f.inputs = p32(T * 4) + p32(E * T * 4) + p32(T * 4) + p32(T * 8) +
+               p32(s.flash_attn ? T * 8 : T * Hkv * dv * 8) + p32(N * T * (s.flash_attn ? 2 : 4)) +
+               p32(O * 4);
+    const std::uint64_t stream = 2 * E * T * 4; // residual and normed input
+    const std::uint64_t logits = stream + E * O * 4 + V * O * 4;
+    const std::uint64_t qkv = (H * dq + 2 * Hkv * dq) * T * 4;
+    const std::uint64_t attention =
+        s.flash_attn ? stream + qkv + H * dv * T * 4 : stream + qkv + N * (T / S) * H * S * 4;
+    const std::uint64_t ffn = stream + 3 * F * T * 4;
+    const std::uint64_t peak = f.inputs + std::max({logits, attention, ffn});
+    f.total = peak + peak / 10;
+    return f;
 }
 
 } // namespace vramplan

@@ -46,7 +46,10 @@ struct Tensor {
     bool external = false;      // has data of its own: a weight or a KV cache tensor
     bool input = false;         // ggml_set_input
     bool output = false;        // ggml_set_output: never freed nor reused
-    int layer = -1;             // the model layer that built it (placement); -1 input side
+    int layer = -1;
+    // Extra bytes a CUDA buffer allocates for this node (ggml_backend_buft_get_alloc_size):
+    // FLASH_ATTN_EXT reserves F16 copies of a quantized K or V.
+    std::uint64_t cuda_extra = 0; // the model layer that built it (placement); -1 input side
 };
 
 // ggml_nbytes: the bytes a tensor spans, strides included.
@@ -83,6 +86,9 @@ public:
     void set_output(int t) { m_tensors.at(static_cast<std::size_t>(t)).output = true; }
     // Tensors created from now on belong to `layer` (n_layer for the output layer).
     void set_layer(int layer) { m_layer = layer; }
+    void set_cuda_extra(int t, std::uint64_t bytes) {
+        m_tensors.at(static_cast<std::size_t>(t)).cuda_extra = bytes;
+    }
 
     // ggml_build_forward_expand: appends t and its unvisited sources, depth first.
     void expand(int t);

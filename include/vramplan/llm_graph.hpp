@@ -33,4 +33,13 @@ graph::Graph build_llm_graph(const ModelSpec& m, const GraphShape& shape);
 // `head_dim`: the largest power of two of at least 64 dividing it, 0 when none (no rotation).
 std::uint32_t kv_rotation_size(std::uint32_t head_dim);
 
+// For architectures without a graph builder: an upper-leaning formula for the compute buffer of
+// one reservation (docs/memory-model.md, "Fallback"). `inputs` gets the part the graph inputs
+// take (which a GPU build keeps on the CPU side).
+struct ComputeFormula {
+    std::uint64_t inputs = 0;
+    std::uint64_t total = 0;
+};
+ComputeFormula compute_formula(const ModelSpec& m, const GraphShape& shape);
+
 } // namespace vramplan

@@ -70,3 +70,18 @@ TEST_CASE("allocator: in-place reuse, freeing, best fit and the high-water mark"
         CHECK(allocate(g, 128) == 256);
     }
 }
+
+TEST_CASE("a CPU/GPU split: copies at the split start, CUDA-only allocation extras") {
+    Graph g;
+    const int x = g.input({256, 1, 1, 1}, GgmlType::f32); // host input, 1 KiB
+    const int w = g.weight({256, 256, 1, 1});
+    const int y = g.mul_mat(w, x); // GPU: reads a copy of x
+    const int z = g.scale(y);      // GPU, in place on y
+    g.set_cuda_extra(y, 4096);     // as FLASH_ATTN_EXT's F16 scratch would be
+    g.expand(z);
+    std::vector<bool> on_gpu(static_cast<std::size_t>(z) + 1, true);
+    const SplitPeaks p = allocate_split(g, on_gpu, 32, 128);
+    CHECK(p.host == 1024);              // the input
+    CHECK(p.gpu == 1024 + 1024 + 4096); // the copy of x, then y with its extra
+    CHECK(allocate(g, 32) == 2048 + 0); // one buffer (CPU): no CUDA extras
+}
