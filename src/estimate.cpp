@@ -95,6 +95,34 @@ bool layer_on_gpu(const ModelSpec& m, std::uint32_t n_gpu, int layer) {
     return layer >= start;
 }
 
+namespace {
+
+GraphShape reservation(const ContextParams& c, std::uint32_t tokens, std::uint32_t outputs) {
+    const std::uint32_t n_seqs = c.kv_unified ? 1 : c.n_seq_max;
+    GraphShape g;
+    g.n_tokens = (tokens + n_seqs - 1) / n_seqs * n_seqs;
+    g.n_outputs = outputs;
+    g.n_stream = c.n_stream;
+    g.n_kv = c.kv_size;
+    g.n_kv_swa = c.kv_size_swa;
+    g.flash_attn = c.flash_attn;
+    g.type_k = c.type_k;
+    g.type_v = c.type_v;
+    return g;
+}
+
+} // namespace
+
+GraphShape prompt_graph_shape(const ContextParams& c) {
+    const std::uint32_t tokens = std::min(c.n_ctx, c.n_ubatch);
+    return reservation(c, tokens, std::min(tokens, c.n_outputs_max));
+}
+
+GraphShape generation_graph_shape(const ContextParams& c) {
+    const std::uint32_t n_seqs = c.kv_unified ? 1 : c.n_seq_max;
+    return reservation(c, n_seqs, n_seqs);
+}
+
 MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, const GpuProfile* gpu) {
     MemoryEstimate e;
     e.context = resolve_context(m, s);
@@ -129,7 +157,10 @@ MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, cons
             continue;
         }
         if (!has_gpu && s.cpu_repack && repackable(t)) {
+            // Repacked tensors move to CPU_REPACK; the mapped span covers the others only, so a
+            // repacked tensor at either end of the file shrinks it.
             repack += pad(t.bytes, k_cpu_alignment);
+            continue;
         }
         if (s.mmap) {
             auto& [lo, hi] = span[t.file_index];
@@ -137,7 +168,7 @@ MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, cons
             hi = std::max(hi, t.offset + t.bytes);
         } else if (has_gpu) {
             host_pinned += pad(t.bytes, k_cpu_alignment);
-        } else if (!(s.cpu_repack && repackable(t))) {
+        } else {
             cpu_plain += pad(t.bytes, k_cpu_alignment);
         }
     }
@@ -199,22 +230,8 @@ MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, cons
     }
 
     // --- compute: the larger of the prompt (pp) and generation (tg) reservations ---
-    const std::uint32_t n_seqs = c.kv_unified ? 1 : c.n_seq_max;
-    const std::uint32_t pp_tokens = std::min(c.n_ctx, c.n_ubatch);
-    auto shape = [&](std::uint32_t tokens, std::uint32_t outputs) {
-        GraphShape g;
-        g.n_tokens = (tokens + n_seqs - 1) / n_seqs * n_seqs;
-        g.n_outputs = outputs;
-        g.n_stream = c.n_stream;
-        g.n_kv = c.kv_size;
-        g.n_kv_swa = c.kv_size_swa;
-        g.flash_attn = c.flash_attn;
-        g.type_k = c.type_k;
-        g.type_v = c.type_v;
-        return g;
-    };
-    const GraphShape pp = shape(pp_tokens, std::min(pp_tokens, c.n_outputs_max));
-    const GraphShape tg = shape(n_seqs, n_seqs);
+    const GraphShape pp = prompt_graph_shape(c);
+    const GraphShape tg = generation_graph_shape(c);
     if (!has_graph_builder(m.architecture)) {
         // No graph model: the fallback formula, larger of the two reservations.
         const ComputeFormula a = compute_formula(m, pp);

@@ -90,6 +90,8 @@ private:
         int k_idxs = k_no_tensor;
         int v_idxs = k_no_tensor;
         int mask = k_no_tensor;
+        int k_rot = k_no_tensor; // Hadamard rotations of a quantized cache
+        int v_rot = k_no_tensor;
         std::int64_t n_kv = 0;
     };
 
@@ -103,14 +105,13 @@ private:
             m_s.flash_attn ? T : T * i64(max_n_embd_v_gqa()); // transposed V: one per element
         a.v_idxs = m_g.input({v_rows, 1, 1, 1}, GgmlType::i64);
         a.mask = m_g.input({a.n_kv, T / S, 1, S}, m_s.flash_attn ? GgmlType::f16 : GgmlType::f32);
-        if (!swa) {
-            const std::uint32_t rk = kv_rotation_size(m_m.n_embd_head_k);
-            if (traits(m_s.type_k).quantized && rk != 0) {
-                m_k_rot = m_g.input({rk, rk, 1, 1}, GgmlType::f32);
-            }
-            if (traits(m_s.type_v).quantized && kv_rotation_size(m_m.n_embd_head_v) != 0) {
-                m_v_rot = m_g.input({64, 64, 1, 1}, GgmlType::f32);
-            }
+        // Each cache (base and sliding-window) has its own rotation inputs.
+        const std::uint32_t rk = kv_rotation_size(m_m.n_embd_head_k);
+        if (traits(m_s.type_k).quantized && rk != 0) {
+            a.k_rot = m_g.input({rk, rk, 1, 1}, GgmlType::f32);
+        }
+        if (traits(m_s.type_v).quantized && kv_rotation_size(m_m.n_embd_head_v) != 0) {
+            a.v_rot = m_g.input({64, 64, 1, 1}, GgmlType::f32);
         }
     }
 
@@ -219,12 +220,12 @@ private:
         const std::int64_t kgqa = m_m.n_embd_k_gqa(il);
         const std::int64_t vgqa = m_m.n_embd_v_gqa(il);
 
-        if (m_k_rot != k_no_tensor && !swa) {
-            q = hadamard(q, m_k_rot);
-            k = hadamard(k, m_k_rot);
+        if (in.k_rot != k_no_tensor) {
+            q = hadamard(q, in.k_rot);
+            k = hadamard(k, in.k_rot);
         }
-        if (m_v_rot != k_no_tensor && !swa) {
-            v = hadamard(v, m_v_rot);
+        if (in.v_rot != k_no_tensor) {
+            v = hadamard(v, in.v_rot);
         }
         if (m_iswa) {
             m_g.expand(q);
@@ -307,8 +308,8 @@ private:
             cur = m_g.cont(cur, {c.ne[0] * c.ne[1], c.ne[2] * c.ne[3], 1, 1});
         }
         m_g.expand(cur);
-        if (m_v_rot != k_no_tensor && !swa) {
-            cur = hadamard(cur, m_v_rot);
+        if (in.v_rot != k_no_tensor) {
+            cur = hadamard(cur, in.v_rot);
         }
         (void)T;
         return cur;
@@ -326,8 +327,6 @@ private:
     int m_pos = k_no_tensor;
     int m_out_ids = k_no_tensor;
     int m_factors = k_no_tensor;
-    int m_k_rot = k_no_tensor;
-    int m_v_rot = k_no_tensor;
     AttnInputs m_base;
     AttnInputs m_swa;
 };

@@ -55,17 +55,25 @@ std::vector<std::string> byte_tokens() {
 
 } // namespace
 
-ModelSpec synthesize_model(const CatalogModel& model, FileType ft, const RecipeOptions& options) {
+ModelSpec synthesize_model(const CatalogModel& model, FileType ft, const RecipeOptions& options,
+                           TensorOrder order) {
     const ArchitectureParams& a = model.arch;
     std::vector<LayoutTensor> layout;
     try {
         layout = tensor_layout(a);
     } catch (const Error& e) {
         throw e.within(model.source_path.empty() ? model.name : model.source_path);
+    } // tensor_layout gives the converter's order; F16/BF16/F32 files come from the converter,
+    // quantized ones from llama-quantize.
+    if (order == TensorOrder::by_file_type) {
+        order = traits(info(ft).default_type).quantized ? TensorOrder::llama_quantize
+                                                        : TensorOrder::converter;
     }
-    std::stable_sort(layout.begin(), layout.end(), [](const auto& x, const auto& y) {
-        return weight_order_less(x.name, y.name);
-    });
+    if (order == TensorOrder::llama_quantize) {
+        std::stable_sort(layout.begin(), layout.end(), [](const auto& x, const auto& y) {
+            return weight_order_less(x.name, y.name);
+        });
+    }
 
     std::vector<RecipeTensor> recipe(layout.size());
     for (std::size_t i = 0; i < layout.size(); ++i) {

@@ -4,6 +4,7 @@
 
 #include <vramplan/context.hpp>
 #include <vramplan/gpu_profile.hpp>
+#include <vramplan/llm_graph.hpp>
 #include <vramplan/model.hpp>
 
 #include <cstdint>
@@ -40,6 +41,12 @@ struct MemoryEstimate {
     std::uint64_t gpu_bytes() const;
     std::uint64_t host_bytes() const;
 };
+
+// The two graphs llama_context::sched_reserve reserves: prompt processing (min(n_ctx, n_ubatch)
+// tokens rounded up to the streams, min(tokens, n_outputs_max) outputs) and generation (one
+// token per stream).
+GraphShape prompt_graph_shape(const ContextParams& c);
+GraphShape generation_graph_shape(const ContextParams& c);
 
 // `gpu` null means a CPU-only build (--gpu none). Throws ErrorKind::usage for settings llama.cpp
 // refuses and ErrorKind::data for an architecture whose compute graph is not modelled.

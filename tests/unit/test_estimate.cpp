@@ -55,7 +55,9 @@ ModelSpec model_of(const json& run) {
     const std::string name = run["model"];
     const CatalogModel* cm = name == "tiny-llama" ? &tiny : catalog().find(name);
     REQUIRE(cm != nullptr);
-    return synthesize_model(*cm, parse_file_type(run["quant"].get<std::string>()).value());
+    // The validation files were written in the converter's order (tests/data/README.md).
+    return synthesize_model(*cm, parse_file_type(run["quant"].get<std::string>()).value(), {},
+                            TensorOrder::converter);
 }
 
 } // namespace
@@ -116,16 +118,7 @@ TEST_CASE("compute buffers to the byte where the log has four decimals; node cou
             }
         }
         // The reserved prompt graph has as many nodes as llama.cpp's.
-        const ContextParams& c = e.context;
-        GraphShape g;
-        g.n_tokens = std::min(c.n_ctx, c.n_ubatch);
-        g.n_outputs = std::min(g.n_tokens, c.n_outputs_max);
-        g.n_stream = c.n_stream;
-        g.n_kv = c.kv_size;
-        g.flash_attn = c.flash_attn;
-        g.type_k = c.type_k;
-        g.type_v = c.type_v;
-        CHECK(build_llm_graph(model_of(run), g).nodes().size() ==
+        CHECK(build_llm_graph(model_of(run), prompt_graph_shape(e.context)).nodes().size() ==
               nodes[run["log"].get<std::string>()].get<std::size_t>());
     }
     CHECK(exact >= 110);
@@ -282,22 +275,9 @@ TEST_CASE("the fallback compute formula never undershoots the replay on the trut
         INFO(run["log"].get<std::string>());
         const ModelSpec m = model_of(run);
         const MemoryEstimate e = estimate_memory(m, settings_of(run), nullptr);
-        const ContextParams& c = e.context;
-        const std::uint32_t seqs = c.kv_unified ? 1 : c.n_seq_max;
-        auto shape = [&](std::uint32_t t, std::uint32_t o) {
-            GraphShape g;
-            g.n_tokens = (t + seqs - 1) / seqs * seqs;
-            g.n_outputs = o;
-            g.n_stream = c.n_stream;
-            g.n_kv = c.kv_size;
-            g.flash_attn = c.flash_attn;
-            g.type_k = c.type_k;
-            g.type_v = c.type_v;
-            return g;
-        };
-        const std::uint32_t t = std::min(c.n_ctx, c.n_ubatch);
-        const std::uint64_t formula = std::max(compute_formula(m, shape(t, t)).total,
-                                               compute_formula(m, shape(seqs, seqs)).total);
+        const std::uint64_t formula =
+            std::max(compute_formula(m, prompt_graph_shape(e.context)).total,
+                     compute_formula(m, generation_graph_shape(e.context)).total);
         for (const auto& b : e.buffers) {
             if (b.kind == BufferKind::compute) {
                 CHECK(formula >= b.bytes);
