@@ -6,6 +6,7 @@
 #   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test
 #   5. builds the libFuzzer targets with clang and runs each briefly on its seed corpus
 #   6. runs the benchmark once, so that it keeps working
+#   7. the oracle: the real llama.cpp (npm node-llama-cpp) against vramplan, in step 3's tests
 # Environment: VRAMPLAN_FUZZ_SECONDS (default 20 per target, 0 skips fuzzing),
 #              VRAMPLAN_JOBS (default: the number of cores).
 set -euo pipefail
@@ -17,6 +18,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "dependencies"
 ./scripts/install-deps.sh --test
+./scripts/install-oracle.sh  # node-llama-cpp for the oracle tests; skipped without npm
 
 step "format (clang-format $(clang-format --version | grep -o '[0-9]*\.[0-9.]*' | head -1))"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
@@ -62,9 +64,9 @@ if [[ "$fuzz_seconds" != 0 ]]; then
     done
 fi
 
-step "tests under ASan + UBSan"
+step "tests under ASan + UBSan (the oracle runs once, in the next step)"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest -j "$jobs" --output-on-failure)
+    ctest -j "$jobs" --output-on-failure -LE oracle)
 
-step "tests"
+step "tests, the oracle included"
 (cd build/ci && ctest -j "$jobs" --output-on-failure)

@@ -2,6 +2,7 @@
 // Usage: vramplan_accuracy SOURCE_DIR > docs/accuracy.md   (ctest checks the file is current)
 
 #include "support/gguf_builder.hpp"
+#include "support/oracle_compare.hpp"
 
 #include <vramplan/catalog.hpp>
 #include <vramplan/error.hpp>
@@ -94,6 +95,66 @@ std::string gpu_section(const std::string& root, const Catalog& catalog) {
     return out + "\n";
 }
 
+// The oracle's recorded run (tests/data/oracle-results.json, scripts/oracle-update.sh): the real
+// llama.cpp on files `vramplan synth` wrote, against vramplan's estimate for the same models.
+std::string oracle_section(const std::string& root, const Catalog& catalog) {
+    std::ifstream in(root + "/tests/data/oracle-results.json");
+    if (!in) {
+        return "No oracle run is recorded yet (scripts/oracle-update.sh).\n\n";
+    }
+    const json r = json::parse(in);
+    std::string rows;
+    int exact = 0;
+    int total = 0;
+    for (const json& c : r["cases"]) {
+        const CatalogModel* cm = catalog.find(c["model"].get<std::string>());
+        const ModelSpec m =
+            synthesize_model(*cm, parse_file_type(c["quant"].get<std::string>()).value());
+        const test::OracleComparison cmp = test::compare_oracle_case(c, m);
+        ++total;
+        exact += cmp.pass ? 1 : 0;
+        std::string cells;
+        for (const char* key : {"model CPU_Mapped", "model CPU_REPACK", "kv CPU", "kv CPU (SWA)",
+                                "compute CPU", "output CPU", "graph nodes"}) {
+            const auto it = cmp.cells.find(key);
+            if (it == cmp.cells.end()) {
+                cells += " | -";
+            } else if (it->second.first == it->second.second) {
+                cells += " | " + it->second.first;
+            } else {
+                cells += fmt::format(" | **{} / {}**", it->second.second,
+                                     it->second.first.empty() ? "none" : it->second.first);
+            }
+        }
+        const std::string settings =
+            fmt::format("{} | {} | {} | {} | {} | {} | {}/{}", c["model"].get<std::string>(),
+                        c["quant"].get<std::string>(), c["ctx"].get<int>(), c["ubatch"].get<int>(),
+                        c["seqs"].get<int>(), c["fa"].get<bool>() ? "on" : "off",
+                        c["ctk"].get<std::string>(), c["ctv"].get<std::string>());
+        rows += "| " + settings +
+                (c["error"].is_null() ? cells
+                                      : std::string(cmp.pass ? " | refused by llama.cpp and by "
+                                                               "vramplan ||||||"
+                                                             : " | **refused by llama.cpp only** "
+                                                               "||||||")) +
+                " |\n";
+    }
+    return fmt::format(
+               "Measured with llama.cpp **{}** (node-llama-cpp {}, prebuilt CPU build) on "
+               "files written by `vramplan synth`: {} of {} cases agree on every buffer and on "
+               "the graph's node count. The test suite runs the same grid against the real "
+               "llama.cpp on every CI run (ctest label `oracle`); "
+               "`scripts/oracle-update.sh [VERSION]` re-measures, pins another release and "
+               "regenerates this file.\n\n"
+               "| model | quant | ctx | ubatch | seqs | FA | K/V | CPU_Mapped | CPU_REPACK | KV "
+               "| KV (SWA) | compute | output | graph nodes |\n"
+               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | "
+               "--- |\n",
+               r["llama_cpp_release"]["release"].get<std::string>(),
+               r["node_llama_cpp"].get<std::string>(), exact, total) +
+           rows + "\n";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -116,7 +177,7 @@ int main(int argc, char** argv) {
             const std::string name = run["model"];
             const CatalogModel* cm = name == "tiny-llama" ? &tiny : catalog.find(name);
             const auto ft = parse_file_type(run["quant"].get<std::string>());
-            const ModelSpec m = synthesize_model(*cm, *ft);
+            const ModelSpec m = synthesize_model(*cm, *ft, {}, TensorOrder::converter);
             const json& st = run["settings"];
             ServerSettings s;
             s.n_ctx = st["ctx"];
@@ -207,7 +268,10 @@ int main(int argc, char** argv) {
                "matrix multiplications of CPU-resident weights on the GPU; that is not modelled "
                "yet and `estimate` marks such compute figures approximate. No GPU was available "
                "to this project's sessions so far to measure more.\n\n"
-               "## Every CPU run\n\nPredicted figures equal to the log are printed once; a "
+               "## The oracle: held-out shapes against the real llama.cpp\n\n"
+            << oracle_section(root, catalog)
+            << "## Every CPU run (validation set)\n\nPredicted figures equal to the log are "
+               "printed once; a "
                "difference prints **vramplan / logged**.\n\n"
                "| model | quant | ctx | ubatch | seqs | FA | KV type | CPU_Mapped | CPU_REPACK "
                "| KV | compute | output |\n"
