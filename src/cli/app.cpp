@@ -81,6 +81,10 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
 
     Context ctx;
+    ctx.command_line = "vramplan";
+    for (int i = 1; i < argc; ++i) {
+        ctx.command_line += std::string(" ") + argv[i];
+    }
     app.add_option("--data-dir", ctx.data_dir,
                    "Folder holding models/ and profiles/ (default: the installed data)");
 
@@ -88,6 +92,7 @@ int run(int argc, char** argv) {
     register_models(app, ctx);
     register_gpus(app, ctx);
     register_synth(app, ctx);
+    register_solve(app, ctx);
     app.add_subcommand("estimate", "Estimate llama.cpp's memory for a model and llama-server "
                                    "flags (vramplan estimate --help)")
         ->allow_extras();

@@ -19,6 +19,7 @@ namespace vramplan::cli {
 struct Context {
     std::string data_dir; // --data-dir; empty: VRAMPLAN_DATA_DIR, installed or source data
     std::function<int()> action;
+    std::string command_line; // as typed, for the headers of written files
 
     std::filesystem::path resolved_data_dir() const;
     Catalog catalog() const;
@@ -32,6 +33,7 @@ void register_inspect(CLI::App& app, Context& ctx);
 void register_models(CLI::App& app, Context& ctx);
 void register_gpus(CLI::App& app, Context& ctx);
 void register_synth(CLI::App& app, Context& ctx);
+void register_solve(CLI::App& app, Context& ctx);
 
 // `estimate` parses its own arguments: llama-server flags do not fit CLI11's option model.
 int run_estimate(const Context& ctx, std::span<const std::string> argv);

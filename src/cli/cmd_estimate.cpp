@@ -4,9 +4,7 @@
 
 #include <vramplan/error.hpp>
 #include <vramplan/estimate_report.hpp>
-#include <vramplan/synth.hpp>
-
-#include <filesystem>
+#include <vramplan/model_source.hpp>
 
 namespace vramplan::cli {
 
@@ -85,31 +83,11 @@ int run_estimate(const Context& ctx, std::span<const std::string> argv) {
     EstimateSubject subject;
     subject.gpu = gpu;
     subject.n_gpu_layers_flag = args.settings.n_gpu_layers;
-    ModelSpec m;
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(*args.model, ec)) {
-        m = read_model(*args.model);
-        subject.model = *args.model;
-        subject.source = "file";
-        subject.quant = m.file_type ? std::string(file_type_name(*m.file_type)) : "unknown";
-    } else {
-        const Catalog c = ctx.catalog();
-        const ModelMatch match = c.resolve_argument(*args.model);
-        FileType ft = match.quant.value_or(FileType::q4_k_m);
-        if (quant) {
-            const auto q = parse_file_type(*quant);
-            if (!q) {
-                throw Error(ErrorKind::usage, "--quant", "unknown file type '" + *quant + "'",
-                            "use a llama-quantize type such as Q4_K_M, Q8_0 or F16");
-            }
-            ft = *q;
-        }
-        const bool imatrix = match.file != nullptr && match.file->imatrix;
-        m = synthesize_model(*match.model, ft, RecipeOptions{imatrix, false});
-        subject.model = match.model->name;
-        subject.source = "catalog";
-        subject.quant = std::string(file_type_name(ft));
-    }
+    const ResolvedModel model = resolve_model(ctx.catalog(), *args.model, {}, quant);
+    subject.model = model.label;
+    subject.source = model.source;
+    subject.quant = model.quant;
+    const ModelSpec& m = model.spec;
     const MemoryEstimate e = estimate_memory(m, args.settings, gpu);
     print(json ? render_estimate_json(m, subject, e, args)
                : render_estimate_text(m, subject, e, args));

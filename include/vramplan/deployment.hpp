@@ -1,0 +1,48 @@
+#pragma once
+// Deployment profiles (profiles/deployments/*.yaml): the llama-server flags, container limits
+// and service names a team uses, and host profiles (profiles/hosts/*.yaml) for the throughput
+// model. docs/data-files.md.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace vramplan {
+
+struct RoleDefaults {
+    std::string service; // "inference-chat"
+    std::uint16_t port = 0;
+    int priority = 1;
+};
+
+struct Deployment {
+    std::string name;
+    std::string image;
+    std::string models_dir = "/models";
+    std::string compose_file = "compose.yml";
+    std::uint32_t ctx = 0;
+    std::uint32_t batch = 2048;
+    std::uint32_t threads = 0;
+    int parallel = -1;
+    bool cont_batching = true;
+    std::uint32_t container_cpus = 0;
+    std::uint64_t container_memory_mib = 0;
+    std::map<std::string, RoleDefaults> roles;
+    std::string source_path;
+};
+
+Deployment parse_deployment(std::string_view yaml_text, const std::string& source);
+Deployment load_deployment(const std::filesystem::path& data_dir, std::string_view name);
+
+struct HostProfile {
+    std::string name;
+    double bandwidth_gb_s = 0;
+    std::string bandwidth_source;
+};
+
+HostProfile parse_host_profile(std::string_view yaml_text, const std::string& source);
+HostProfile load_host_profile(const std::filesystem::path& data_dir, std::string_view name);
+
+} // namespace vramplan

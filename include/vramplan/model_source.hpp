@@ -1,0 +1,27 @@
+#pragma once
+// A model named on the command line: a .gguf file (read from its header), or a catalog entry
+// (name, ROLE:ALIAS or published file name) built from the llama-quantize recipe.
+
+#include <vramplan/catalog.hpp>
+#include <vramplan/model.hpp>
+
+#include <optional>
+#include <string>
+
+namespace vramplan {
+
+struct ResolvedModel {
+    ModelSpec spec;
+    std::string label;  // catalog name, or the file path as given
+    std::string quant;  // file type name, or "unknown"
+    std::string source; // "catalog" or "file"
+    std::string file;   // the GGUF file name to deploy
+};
+
+// `role` applies role aliases (chat, code) to a bare alias ("3b"). `quant` overrides the file
+// type of a catalog model (default: from the file name, else Q4_K_M). Throws vramplan::Error.
+ResolvedModel resolve_model(const Catalog& catalog, const std::string& argument,
+                            const std::string& role = {},
+                            const std::optional<std::string>& quant = std::nullopt);
+
+} // namespace vramplan

@@ -1,0 +1,36 @@
+#pragma once
+// Rendering a plan: the terminal table, JSON for scripts, and the files a team deploys with
+// (.env, a compose fragment, a Markdown table). docs/solver.md shows each.
+
+#include <vramplan/deployment.hpp>
+#include <vramplan/solver.hpp>
+
+#include <string>
+#include <vector>
+
+namespace vramplan {
+
+struct PlanContext {
+    const Deployment* deployment = nullptr;
+    std::string command; // the command line that produced the plan, for file headers
+    double gpu_bandwidth_gb_s = 0;
+    double host_bandwidth_gb_s = 0;
+    std::uint64_t reserve_bytes = 0;
+    std::uint64_t headroom_bytes = 0;
+};
+
+// Every file vramplan writes starts with this marker; --out-dir replaces only such files.
+inline constexpr const char* k_written_by = "# Written by vramplan";
+
+std::string render_plan_text(const Plan& p, const PlanContext& c);
+std::string render_plan_json(const Plan& p, const PlanContext& c);
+std::string render_plan_env(const Plan& p, const PlanContext& c);
+std::string render_plan_compose(const Plan& p, const PlanContext& c);
+std::string render_plan_markdown(const Plan& p, const PlanContext& c);
+
+// The llama-server arguments of a planned service, as the compose file passes them.
+std::vector<std::string> server_flags(const ServicePlan& s, const PlanContext& c);
+// The .env variable prefix of a service: CHAT, CODE, or the service name in capitals.
+std::string env_prefix(const ServiceRequest& r);
+
+} // namespace vramplan

@@ -1,0 +1,93 @@
+#include "yaml_util.hpp"
+
+#include <vramplan/deployment.hpp>
+#include <vramplan/error.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace vramplan {
+
+namespace {
+
+std::string read_named(const std::filesystem::path& dir, std::string_view name, const char* what,
+                       std::string& path_out) {
+    const std::filesystem::path p = dir / (std::string(name) + ".yaml");
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+        throw Error(ErrorKind::data, {},
+                    std::string("unknown ") + what + " '" + std::string(name) + "'",
+                    "the profiles live in " + dir.string());
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    path_out = p.string();
+    return ss.str();
+}
+
+} // namespace
+
+Deployment parse_deployment(std::string_view yaml_text, const std::string& source) {
+    const YAML::Node root = yaml::parse(yaml_text, source);
+    const yaml::MapReader r(root, source);
+    r.only_keys(
+        {"name", "image", "models_dir", "compose_file", "settings", "container", "services"});
+    Deployment d;
+    d.source_path = source;
+    d.name = r.string("name");
+    d.image = r.string("image");
+    d.models_dir = r.optional_string("models_dir").value_or("/models");
+    d.compose_file = r.optional_string("compose_file").value_or("compose.yml");
+    const yaml::MapReader s(r.node("settings"), source);
+    s.only_keys({"ctx", "batch", "threads", "parallel", "cont_batching"});
+    d.ctx = static_cast<std::uint32_t>(s.optional_uint("ctx", 0, 1U << 24).value_or(0));
+    d.batch = static_cast<std::uint32_t>(s.optional_uint("batch", 1, 1U << 20).value_or(2048));
+    d.threads = static_cast<std::uint32_t>(s.optional_uint("threads", 1, 4096).value_or(0));
+    d.parallel = s.has("parallel") ? static_cast<int>(s.uint("parallel", 1, 4096)) : -1;
+    d.cont_batching = s.boolean("cont_batching", true);
+    if (r.has("container")) {
+        const yaml::MapReader c(r.node("container"), source);
+        c.only_keys({"cpus", "memory_mib"});
+        d.container_cpus = static_cast<std::uint32_t>(c.optional_uint("cpus", 1, 4096).value_or(0));
+        d.container_memory_mib = c.optional_uint("memory_mib", 1, 1U << 24).value_or(0);
+    }
+    const YAML::Node services = r.node("services");
+    (void)yaml::MapReader(services, source);
+    for (const auto& kv : services) {
+        const yaml::MapReader sr(kv.second, source);
+        sr.only_keys({"name", "port", "priority"});
+        RoleDefaults rd;
+        rd.service = sr.string("name");
+        rd.port = static_cast<std::uint16_t>(sr.uint("port", 1, 65535));
+        rd.priority = static_cast<int>(sr.optional_uint("priority", 0, 1000).value_or(1));
+        d.roles[kv.first.Scalar()] = rd;
+    }
+    return d;
+}
+
+Deployment load_deployment(const std::filesystem::path& data_dir, std::string_view name) {
+    std::string path;
+    const std::string text =
+        read_named(data_dir / "profiles" / "deployments", name, "deployment", path);
+    return parse_deployment(text, path);
+}
+
+HostProfile parse_host_profile(std::string_view yaml_text, const std::string& source) {
+    const YAML::Node root = yaml::parse(yaml_text, source);
+    const yaml::MapReader r(root, source);
+    r.only_keys({"name", "display_name", "bandwidth_gb_s", "bandwidth_source"});
+    HostProfile h;
+    h.name = r.string("name");
+    h.bandwidth_gb_s = r.number("bandwidth_gb_s", 0.1, 1e5);
+    h.bandwidth_source = r.string("bandwidth_source");
+    return h;
+}
+
+HostProfile load_host_profile(const std::filesystem::path& data_dir, std::string_view name) {
+    std::string path;
+    const std::string text =
+        read_named(data_dir / "profiles" / "hosts", name, "host profile", path);
+    return parse_host_profile(text, path);
+}
+
+} // namespace vramplan

@@ -1,0 +1,263 @@
+#include <vramplan/plan_report.hpp>
+#include <vramplan/strings.hpp>
+#include <vramplan/text_table.hpp>
+#include <vramplan/units.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+
+#ifndef VRAMPLAN_VERSION
+#define VRAMPLAN_VERSION "dev"
+#endif
+
+namespace vramplan {
+
+namespace {
+
+std::uint64_t sum_of(const ServicePlan& s, BufferKind kind, bool gpu) {
+    std::uint64_t n = 0;
+    for (const auto& b : s.estimate.buffers) {
+        n += b.kind == kind && b.on_gpu == gpu ? b.bytes : 0;
+    }
+    return n;
+}
+
+std::string percent(double f) {
+    return fmt::format("{:.0f}%", f * 100.0);
+}
+
+std::string header(const PlanContext& c, const Plan& p) {
+    return fmt::format("{} {}: {}\n# GPU {} MiB; planned VRAM {} MiB; headroom left {} MiB\n",
+                       k_written_by, VRAMPLAN_VERSION, c.command, p.total_bytes >> 20,
+                       format_mib(p.vram_bytes),
+                       p.fits ? format_mib(p.budget_bytes - p.vram_bytes) : std::string("none"));
+}
+
+std::uint64_t container_memory_mib(const ServicePlan& s, const PlanContext& c) {
+    // What stays in host RAM (mapped weights, host compute and output buffers, CPU-side KV)
+    // counts against the container's limit (page cache is charged to the cgroup): a quarter
+    // more, rounded up to 256 MiB, and never below the deployment's own limit.
+    const std::uint64_t need =
+        (s.host_bytes + s.host_bytes / 4 + (256ULL << 20) - 1) / (256ULL << 20) * 256;
+    const std::uint64_t base = c.deployment != nullptr ? c.deployment->container_memory_mib : 0;
+    return std::max(need, base);
+}
+
+} // namespace
+
+std::string env_prefix(const ServiceRequest& r) {
+    std::string p = r.role.empty() ? r.name : r.role;
+    for (char& ch : p) {
+        ch = std::isalnum(static_cast<unsigned char>(ch)) != 0
+                 ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch)))
+                 : '_';
+    }
+    return p;
+}
+
+std::vector<std::string> server_flags(const ServicePlan& s, const PlanContext& c) {
+    const ServiceRequest& r = s.request;
+    const std::string models = c.deployment != nullptr ? c.deployment->models_dir : "/models";
+    std::vector<std::string> f{"--host",
+                               "0.0.0.0",
+                               "--port",
+                               std::to_string(r.port),
+                               "--model",
+                               models + "/" + r.model.file,
+                               "--n-gpu-layers",
+                               std::to_string(s.n_gpu_layers),
+                               "-c",
+                               std::to_string(s.estimate.context.n_ctx),
+                               "-b",
+                               std::to_string(r.settings.n_batch)};
+    if (r.threads > 0) {
+        f.insert(f.end(), {"-t", std::to_string(r.threads)});
+    }
+    f.insert(f.end(), {"--parallel", std::to_string(s.estimate.context.n_seq_max)});
+    if (r.cont_batching) {
+        f.emplace_back("--cont-batching");
+    }
+    if (r.settings.type_k != GgmlType::f16 || r.settings.type_v != GgmlType::f16) {
+        f.insert(f.end(), {"-fa", "on", "-ctk", std::string(type_name(r.settings.type_k)), "-ctv",
+                           std::string(type_name(r.settings.type_v))});
+    }
+    f.insert(f.end(), {"--fit", "off"}); // keep the planned layers
+    return f;
+}
+
+std::string render_plan_text(const Plan& p, const PlanContext& c) {
+    std::string out;
+    out += fmt::format("GPU budget  {} MiB = {} MiB total - {} MiB reserved - {} MiB headroom\n\n",
+                       p.budget_bytes >> 20, p.total_bytes >> 20, c.reserve_bytes >> 20,
+                       c.headroom_bytes >> 20);
+    TextTable t({{"service"},
+                 {"model file"},
+                 {"layers", TextTable::Align::right},
+                 {"weights", TextTable::Align::right},
+                 {"KV", TextTable::Align::right},
+                 {"compute", TextTable::Align::right},
+                 {"CUDA ctx", TextTable::Align::right},
+                 {"VRAM MiB", TextTable::Align::right},
+                 {"host MiB", TextTable::Align::right},
+                 {"tok/s", TextTable::Align::right},
+                 {"of full", TextTable::Align::right}});
+    for (const auto& s : p.services) {
+        t.add_row({s.request.name, s.request.model.file,
+                   fmt::format("{}/{}", s.n_gpu_layers, s.estimate.layers_total),
+                   format_mib(sum_of(s, BufferKind::model, true)),
+                   format_mib(sum_of(s, BufferKind::kv, true)),
+                   format_mib(sum_of(s, BufferKind::compute, true)),
+                   format_mib(sum_of(s, BufferKind::runtime, true)), format_mib(s.vram_bytes),
+                   format_mib(s.host_bytes), fmt::format("{:.1f}", s.speed.tokens_per_s),
+                   percent(s.speed.fraction_of_full)});
+    }
+    out += t.render() + "\n";
+    if (p.fits) {
+        out += fmt::format("  GPU total   {} MiB of the {} MiB budget: fits, {} MiB headroom left "
+                           "beyond the {} MiB kept free\n",
+                           format_mib(p.vram_bytes), p.budget_bytes >> 20,
+                           format_mib(p.budget_bytes - p.vram_bytes), c.headroom_bytes >> 20);
+        out += fmt::format("  nvidia-smi  about {} MiB in use with every service up ({} MiB of "
+                           "services + {} MiB reserved), plus what llama.cpp's CUDA pool grows "
+                           "to under load\n",
+                           format_mib(p.vram_bytes + c.reserve_bytes), format_mib(p.vram_bytes),
+                           c.reserve_bytes >> 20);
+    } else {
+        out += fmt::format("  DOES NOT FIT: at their minimum the services need {} MiB; the GPU "
+                           "offers {} MiB ({} MiB more needed)\n",
+                           format_mib(p.vram_bytes), p.budget_bytes >> 20,
+                           format_mib(p.vram_bytes - p.budget_bytes));
+        if (!p.fixes.empty()) {
+            out += "  changes that free VRAM (at the minimum layers), largest first:\n";
+            for (const auto& f : p.fixes) {
+                out +=
+                    fmt::format("    {:<48} frees {} MiB\n", f.change, format_mib(f.frees_bytes));
+            }
+        }
+        out += "  or: a smaller model, a smaller --headroom (less safety margin), or a GPU with "
+               "more memory\n";
+    }
+    out +=
+        fmt::format("\nspeeds: token generation from peak bandwidth (GPU {:.0f} GB/s, host {:.1f} "
+                    "GB/s), an upper bound to compare plans; 'of full' is against all layers "
+                    "on the GPU (docs/solver.md)\n",
+                    c.gpu_bandwidth_gb_s, c.host_bandwidth_gb_s);
+    return out;
+}
+
+std::string render_plan_json(const Plan& p, const PlanContext& c) {
+    using json = nlohmann::ordered_json;
+    json services = json::array();
+    for (const auto& s : p.services) {
+        services.push_back({{"name", s.request.name},
+                            {"role", s.request.role},
+                            {"model", s.request.model.label},
+                            {"quant", s.request.model.quant},
+                            {"file", s.request.model.file},
+                            {"n_gpu_layers", s.n_gpu_layers},
+                            {"layers_total", s.estimate.layers_total},
+                            {"vram_bytes", s.vram_bytes},
+                            {"host_bytes", s.host_bytes},
+                            {"weights_gpu_bytes", sum_of(s, BufferKind::model, true)},
+                            {"kv_gpu_bytes", sum_of(s, BufferKind::kv, true)},
+                            {"compute_gpu_bytes", sum_of(s, BufferKind::compute, true)},
+                            {"runtime_bytes", sum_of(s, BufferKind::runtime, true)},
+                            {"tokens_per_s", s.speed.tokens_per_s},
+                            {"speed_vs_full", s.speed.fraction_of_full},
+                            {"container_memory_mib", container_memory_mib(s, c)},
+                            {"flags", server_flags(s, c)}});
+    }
+    json fixes = json::array();
+    for (const auto& f : p.fixes) {
+        fixes.push_back({{"change", f.change}, {"frees_bytes", f.frees_bytes}});
+    }
+    const json j{{"gpu",
+                  {{"total_bytes", p.total_bytes},
+                   {"reserved_bytes", c.reserve_bytes},
+                   {"headroom_bytes", c.headroom_bytes},
+                   {"budget_bytes", p.budget_bytes}}},
+                 {"services", services},
+                 {"vram_bytes_total", p.vram_bytes},
+                 {"fits", p.fits},
+                 {"fixes", fixes}};
+    return j.dump(2) + "\n";
+}
+
+std::string render_plan_env(const Plan& p, const PlanContext& c) {
+    std::string out = header(c, p);
+    for (const auto& s : p.services) {
+        const std::string v = env_prefix(s.request);
+        out += fmt::format("{}_MODEL={}\n{}_N_GPU_LAYERS={}\n{}_CTX_SIZE={}\n", v,
+                           s.request.model.file, v, s.n_gpu_layers, v, s.estimate.context.n_ctx);
+    }
+    return out;
+}
+
+std::string render_plan_compose(const Plan& p, const PlanContext& c) {
+    std::string out = header(c, p);
+    out += "# Variables come from .env (the same command with --emit env); --fit off keeps the\n"
+           "# planned layers. Start order: the first service before the others.\n";
+    out += "services:\n";
+    const std::string image =
+        c.deployment != nullptr ? c.deployment->image : "ghcr.io/ggml-org/llama.cpp:server-cuda";
+    const std::string models = c.deployment != nullptr ? c.deployment->models_dir : "/models";
+    for (std::size_t i = 0; i < p.services.size(); ++i) {
+        const ServicePlan& s = p.services[i];
+        const std::string v = env_prefix(s.request);
+        out += fmt::format("  {}:\n    image: {}\n    command:\n", s.request.name, image);
+        // The values the .env carries are referenced, not repeated.
+        const std::vector<std::string> flags = server_flags(s, c);
+        for (std::size_t k = 0; k < flags.size(); ++k) {
+            const std::string& prev = k > 0 ? flags[k - 1] : std::string();
+            std::string f = flags[k];
+            if (prev == "--model") {
+                f = models + "/${" + v + "_MODEL}";
+            } else if (prev == "--n-gpu-layers") {
+                f = "${" + v + "_N_GPU_LAYERS}";
+            } else if (prev == "-c") {
+                f = "${" + v + "_CTX_SIZE}";
+            }
+            out += fmt::format("      - \"{}\"\n", f);
+        }
+        out += fmt::format("    ports:\n      - \"{0}:{0}\"\n", s.request.port);
+        out += fmt::format("    volumes:\n      - ./models:{}:ro\n", models);
+        out += "    deploy:\n      resources:\n        limits:\n";
+        if (c.deployment != nullptr && c.deployment->container_cpus > 0) {
+            out += fmt::format("          cpus: \"{}\"\n", c.deployment->container_cpus);
+        }
+        out += fmt::format("          memory: {}M\n", container_memory_mib(s, c));
+        out += "        reservations:\n          devices:\n            - driver: nvidia\n"
+               "              count: 1\n              capabilities: [gpu]\n";
+        out += fmt::format("    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", "
+                           "\"http://localhost:{}/health\"]\n      interval: 10s\n      timeout: "
+                           "5s\n      retries: 30\n      start_period: 30s\n",
+                           s.request.port);
+        if (i > 0) {
+            out += fmt::format("    depends_on:\n      {}:\n        condition: service_healthy\n",
+                               p.services[0].request.name);
+        }
+    }
+    return out;
+}
+
+std::string render_plan_markdown(const Plan& p, const PlanContext& c) {
+    std::string out = fmt::format("| service | model file | layers on GPU | VRAM MiB | host MiB | "
+                                  "tok/s (bound) | of full offload |\n| --- | --- | --- | --- | "
+                                  "--- | --- | --- |\n");
+    for (const auto& s : p.services) {
+        out += fmt::format("| {} | {} | {}/{} | {} | {} | {:.1f} | {} |\n", s.request.name,
+                           s.request.model.file, s.n_gpu_layers, s.estimate.layers_total,
+                           format_mib(s.vram_bytes), format_mib(s.host_bytes), s.speed.tokens_per_s,
+                           percent(s.speed.fraction_of_full));
+    }
+    out += fmt::format("\nGPU {} MiB, budget {} MiB after {} MiB reserved and {} MiB headroom; "
+                       "planned {} MiB: {}.\n",
+                       p.total_bytes >> 20, p.budget_bytes >> 20, c.reserve_bytes >> 20,
+                       c.headroom_bytes >> 20, format_mib(p.vram_bytes),
+                       p.fits ? "fits" : "does not fit");
+    return out;
+}
+
+} // namespace vramplan

@@ -1,0 +1,134 @@
+#include <vramplan/error.hpp>
+#include <vramplan/layer_search.hpp>
+#include <vramplan/solver.hpp>
+#include <vramplan/units.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace vramplan {
+
+namespace {
+
+ServicePlan plan_service(const ServiceRequest& r, std::uint32_t n_gpu, const SolveOptions& o) {
+    ServicePlan p;
+    p.request = r;
+    p.request.settings.n_gpu_layers = static_cast<int>(n_gpu);
+    p.n_gpu_layers = n_gpu;
+    p.estimate = estimate_memory(r.model.spec, p.request.settings, &o.gpu);
+    p.speed =
+        generation_speed(r.model.spec, p.estimate, o.gpu.bandwidth_gb_s, o.host_bandwidth_gb_s);
+    p.vram_bytes = p.estimate.gpu_bytes();
+    p.host_bytes = p.estimate.host_bytes();
+    return p;
+}
+
+std::uint64_t budget_of(const SolveOptions& o) {
+    const std::uint64_t total = o.gpu.total_bytes();
+    if (o.reserve_bytes + o.headroom_bytes >= total) {
+        throw Error(ErrorKind::usage, "--reserve/--headroom",
+                    fmt::format("reserve ({} MiB) and headroom ({} MiB) leave nothing of the {} "
+                                "MiB GPU",
+                                o.reserve_bytes >> 20, o.headroom_bytes >> 20, total >> 20));
+    }
+    return total - o.reserve_bytes - o.headroom_bytes;
+}
+
+std::uint64_t vram_at_minimum(const ServiceRequest& r, const SolveOptions& o) {
+    return plan_service(r, r.min_gpu_layers, o).vram_bytes;
+}
+
+// What would make an infeasible plan fit, cheapest for quality first: fewer layers is already
+// the minimum; then a smaller context, one slot, a q8_0 KV cache; each with the VRAM it frees.
+std::vector<Fix> find_fixes(const std::vector<ServiceRequest>& services, const SolveOptions& o) {
+    std::vector<Fix> fixes;
+    for (const auto& r : services) {
+        const std::uint64_t base = vram_at_minimum(r, o);
+        auto try_change = [&](const std::string& what, ServiceRequest changed) {
+            try {
+                const std::uint64_t v = vram_at_minimum(changed, o);
+                if (v < base) {
+                    fixes.push_back({r.name + ": " + what, base - v});
+                }
+            } catch (const Error&) {
+                // a change llama.cpp would refuse is no fix
+            }
+        };
+        const std::uint32_t ctx =
+            r.settings.n_ctx == 0 ? r.model.spec.n_ctx_train : r.settings.n_ctx;
+        if (ctx > 512) {
+            ServiceRequest c = r;
+            c.settings.n_ctx = std::max<std::uint32_t>(512, ctx / 2);
+            try_change(fmt::format("-c {}", c.settings.n_ctx), c);
+        }
+        if (r.settings.n_parallel != 1) {
+            ServiceRequest c = r;
+            c.settings.n_parallel = 1;
+            try_change("--parallel 1", c);
+        }
+        if (r.settings.type_k != GgmlType::q8_0) {
+            ServiceRequest c = r;
+            c.settings.type_k = c.settings.type_v = GgmlType::q8_0;
+            c.settings.flash_attn = FlashAttn::on;
+            try_change("-ctk q8_0 -ctv q8_0 -fa on", c);
+        }
+    }
+    std::stable_sort(fixes.begin(), fixes.end(),
+                     [](const Fix& a, const Fix& b) { return a.frees_bytes > b.frees_bytes; });
+    return fixes;
+}
+
+} // namespace
+
+Plan evaluate(const std::vector<ServiceRequest>& services, const std::vector<int>& n_gpu_layers,
+              const SolveOptions& options) {
+    Plan plan;
+    plan.total_bytes = options.gpu.total_bytes();
+    plan.budget_bytes = budget_of(options);
+    for (std::size_t i = 0; i < services.size(); ++i) {
+        const ServiceRequest& r = services[i];
+        const std::uint32_t n = gpu_layer_count(r.model.spec, n_gpu_layers.at(i), /*has_gpu=*/true);
+        plan.services.push_back(plan_service(r, n, options));
+        plan.vram_bytes += plan.services.back().vram_bytes;
+    }
+    plan.fits = plan.vram_bytes <= plan.budget_bytes;
+    return plan;
+}
+
+Plan solve(const std::vector<ServiceRequest>& services, const SolveOptions& options) {
+    Plan plan;
+    plan.total_bytes = options.gpu.total_bytes();
+    plan.budget_bytes = budget_of(options);
+
+    // Every option of every service, each costed by the estimator.
+    std::vector<std::vector<ServicePlan>> candidates(services.size());
+    std::vector<std::vector<LayerOption>> options_table(services.size());
+    for (std::size_t i = 0; i < services.size(); ++i) {
+        const ServiceRequest& r = services[i];
+        const std::uint32_t total = r.model.spec.n_layer + 1;
+        for (std::uint32_t n = std::min(r.min_gpu_layers, total); n <= total; ++n) {
+            candidates[i].push_back(plan_service(r, n, options));
+            const ServicePlan& c = candidates[i].back();
+            options_table[i].push_back(
+                {c.vram_bytes, static_cast<double>(r.priority) * c.speed.fraction_of_full});
+        }
+    }
+    const auto choice = choose_options(options_table, plan.budget_bytes);
+    if (choice) {
+        plan.fits = true;
+        for (std::size_t i = 0; i < services.size(); ++i) {
+            plan.services.push_back(candidates[i][(*choice)[i]]);
+            plan.vram_bytes += plan.services.back().vram_bytes;
+        }
+        return plan;
+    }
+    for (std::size_t i = 0; i < services.size(); ++i) {
+        plan.services.push_back(candidates[i].front()); // each at its minimum
+        plan.vram_bytes += plan.services.back().vram_bytes;
+    }
+    plan.fixes = find_fixes(services, options);
+    return plan;
+}
+
+} // namespace vramplan
