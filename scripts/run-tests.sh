@@ -38,23 +38,27 @@ if [[ "$fuzz_seconds" != 0 ]]; then
         -DVRAMPLAN_FUZZ=ON -DVRAMPLAN_BENCH=OFF -DBUILD_TESTING=ON \
         -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
     cmake --build build/fuzz -j "$jobs" --target fuzz_gguf fuzz_catalog_yaml fuzz_gpu_yaml \
-        fuzz_server_args
+        fuzz_server_args fuzz_plan_yaml
 fi
 
 step "benchmark (smoke run; figures are informative, not checked)"
 build/ci/bench/vramplan_bench_gguf 5
 build/ci/bench/vramplan_bench_estimate 5
+build/ci/bench/vramplan_bench_solve 2
 
 if [[ "$fuzz_seconds" != 0 ]]; then
     step "fuzzing ${fuzz_seconds}s per target"
     corpus=$(mktemp -d)
     trap 'rm -rf "$corpus"' EXIT
-    mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu" "$corpus/args"
+    mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu" "$corpus/args" "$corpus/plan"
     cp tests/fuzz/corpus/gguf/* tests/data/gguf/bad/*.gguf "$corpus/gguf/"
     cp models/*.yaml "$corpus/catalog/"
     cp profiles/gpus/*.yaml "$corpus/gpu/"
     cp tests/fuzz/corpus/server_args/* "$corpus/args/"
-    for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu server_args:args; do
+    cp profiles/scenarios/*.yaml profiles/deployments/*.yaml profiles/hosts/*.yaml \
+        tests/golden/*/plan.yaml tests/golden/*/scenarios.yaml "$corpus/plan/"
+    for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu server_args:args \
+        plan_yaml:plan; do
         name=${target%%:*}
         dir=${target##*:}
         # Crash reproducers land in build/fuzz/ (artifact_prefix) for a new bad/ corpus file.

@@ -4,11 +4,11 @@
 #include <vramplan/error.hpp>
 #include <vramplan/model.hpp>
 #include <vramplan/suggest.hpp>
+#include <vramplan/text_file.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -16,16 +16,6 @@
 namespace vramplan {
 
 namespace {
-
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw Error(ErrorKind::io, path.string(), "cannot read file");
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 PublishedFile parse_file_entry(const YAML::Node& node, const std::string& source) {
     const yaml::MapReader r(node, source);
@@ -181,14 +171,14 @@ Catalog Catalog::load(const std::filesystem::path& models_dir) {
     std::sort(paths.begin(), paths.end());
     std::vector<CatalogModel> models;
     for (const auto& p : paths) {
-        models.push_back(parse_catalog_model(read_text(p), p.string()));
+        models.push_back(parse_catalog_model(read_text_file(p), p.string()));
     }
 
     std::vector<RoleAlias> roles;
     const std::filesystem::path roles_path = models_dir / "roles.yaml";
     if (std::filesystem::exists(roles_path, ec)) {
         const std::string source = roles_path.string();
-        const YAML::Node root = yaml::parse(read_text(roles_path), source);
+        const YAML::Node root = yaml::parse(read_text_file(roles_path), source);
         const yaml::MapReader r(root, source);
         r.only_keys({"roles"});
         const YAML::Node by_role = r.node("roles");

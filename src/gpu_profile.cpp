@@ -3,6 +3,7 @@
 #include <vramplan/error.hpp>
 #include <vramplan/gpu_profile.hpp>
 #include <vramplan/suggest.hpp>
+#include <vramplan/text_file.hpp>
 
 #include <fmt/format.h>
 
@@ -99,13 +100,7 @@ GpuProfiles GpuProfiles::load(const std::filesystem::path& gpus_dir) {
     std::sort(paths.begin(), paths.end());
     std::vector<GpuProfile> profiles;
     for (const auto& p : paths) {
-        std::ifstream in(p, std::ios::binary);
-        if (!in) {
-            throw Error(ErrorKind::io, p.string(), "cannot read file");
-        }
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        profiles.push_back(parse_gpu_profile(ss.str(), p.string()));
+        profiles.push_back(parse_gpu_profile(read_text_file(p), p.string()));
     }
     return from_profiles(std::move(profiles));
 }

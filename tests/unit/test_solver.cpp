@@ -1,3 +1,5 @@
+#include "support/shipped_data.hpp"
+
 #include <vramplan/catalog.hpp>
 #include <vramplan/deployment.hpp>
 #include <vramplan/error.hpp>
@@ -11,11 +13,9 @@ using namespace vramplan;
 
 namespace {
 
-const std::string k_root = VRAMPLAN_SOURCE_DIR;
-
+using test::k_root;
 const Catalog& catalog() {
-    static const Catalog c = Catalog::load(k_root + "/models");
-    return c;
+    return test::shipped_catalog();
 }
 
 ServiceRequest service(const char* name, const char* role, const char* model, int priority) {
@@ -33,7 +33,7 @@ ServiceRequest service(const char* name, const char* role, const char* model, in
 
 SolveOptions on(const char* gpu, std::uint64_t headroom_mib) {
     SolveOptions o;
-    o.gpu = GpuProfiles::load(k_root + "/profiles/gpus").resolve(gpu);
+    o.gpu = test::shipped_gpu(gpu);
     o.headroom_bytes = headroom_mib << 20;
     o.host_bandwidth_gb_s = 76.8;
     return o;

@@ -1,0 +1,142 @@
+#include <vramplan/scenario_report.hpp>
+#include <vramplan/text_table.hpp>
+#include <vramplan/units.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace vramplan {
+
+namespace {
+
+// Short labels keep a row readable: the role where there is one.
+const std::string& label(const ServicePlan& s) {
+    return s.request.role.empty() ? s.request.name : s.request.role;
+}
+
+std::string layers_cell(const Plan& p) {
+    std::string out;
+    for (const auto& s : p.services) {
+        out += fmt::format("{}{} {}/{}", out.empty() ? "" : ", ", label(s), s.n_gpu_layers,
+                           s.estimate.layers_total);
+    }
+    return out;
+}
+
+std::string speed_cell(const Plan& p) {
+    std::string out;
+    for (const auto& s : p.services) {
+        out += fmt::format("{}{} {:.0f}%", out.empty() ? "" : ", ", label(s),
+                           s.speed.fraction_of_full * 100.0);
+    }
+    return out;
+}
+
+// What the GPU has left with every service up: negative when it is exceeded.
+std::int64_t left_bytes(const Plan& p, std::uint64_t reserve_bytes) {
+    return static_cast<std::int64_t>(p.total_bytes) - static_cast<std::int64_t>(reserve_bytes) -
+           static_cast<std::int64_t>(p.vram_bytes);
+}
+
+std::string signed_mib(std::int64_t bytes) {
+    const std::string m = format_mib(static_cast<std::uint64_t>(bytes < 0 ? -bytes : bytes));
+    return bytes < 0 ? "-" + m : m;
+}
+
+std::string name_cell(const ScenarioResult& r) {
+    return r.solved ? r.name + " (solver)" : r.name;
+}
+
+} // namespace
+
+std::vector<ScenarioResult> run_scenarios(const std::vector<Scenario>& scenarios,
+                                          const SolveOptions& options) {
+    std::vector<ScenarioResult> out;
+    for (const auto& s : scenarios) {
+        ScenarioResult r;
+        r.name = s.name;
+        r.solved = s.solve;
+        r.plan =
+            s.solve ? solve(s.services, options) : evaluate(s.services, s.n_gpu_layers, options);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::string scenario_verdict(const Plan& p, std::uint64_t reserve_bytes) {
+    if (p.fits) {
+        return "fits";
+    }
+    return left_bytes(p, reserve_bytes) >= 0 ? "tight" : "OOM";
+}
+
+std::string render_scenarios_text(const std::vector<ScenarioResult>& results,
+                                  const PlanContext& c) {
+    TextTable t({{"scenario"},
+                 {"layers on GPU"},
+                 {"VRAM MiB", TextTable::Align::right},
+                 {"GPU left MiB", TextTable::Align::right},
+                 {"speed of full offload"},
+                 {"verdict"}});
+    std::uint64_t total = 0;
+    for (const auto& r : results) {
+        total = r.plan.total_bytes;
+        t.add_row({name_cell(r), layers_cell(r.plan), format_mib(r.plan.vram_bytes),
+                   signed_mib(left_bytes(r.plan, c.reserve_bytes)), speed_cell(r.plan),
+                   scenario_verdict(r.plan, c.reserve_bytes)});
+    }
+    return t.render() +
+           fmt::format("\n  GPU {} MiB, {} MiB reserved, {} MiB headroom wanted. fits: within the "
+                       "headroom; tight: fits the GPU but eats into the headroom; OOM: exceeds "
+                       "the GPU.\n",
+                       total >> 20, c.reserve_bytes >> 20, c.headroom_bytes >> 20);
+}
+
+std::string render_scenarios_markdown(const std::vector<ScenarioResult>& results,
+                                      const PlanContext& c) {
+    std::string out = "| scenario | layers on GPU | VRAM MiB | GPU left MiB | speed of full "
+                      "offload | verdict |\n| --- | --- | --- | --- | --- | --- |\n";
+    std::uint64_t total = 0;
+    for (const auto& r : results) {
+        total = r.plan.total_bytes;
+        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", name_cell(r), layers_cell(r.plan),
+                           format_mib(r.plan.vram_bytes),
+                           signed_mib(left_bytes(r.plan, c.reserve_bytes)), speed_cell(r.plan),
+                           scenario_verdict(r.plan, c.reserve_bytes));
+    }
+    out += fmt::format("\nGPU {} MiB, {} MiB reserved, {} MiB headroom wanted.\n", total >> 20,
+                       c.reserve_bytes >> 20, c.headroom_bytes >> 20);
+    return out;
+}
+
+std::string render_scenarios_json(const std::vector<ScenarioResult>& results,
+                                  const PlanContext& c) {
+    using json = nlohmann::ordered_json;
+    json rows = json::array();
+    for (const auto& r : results) {
+        json services = json::array();
+        for (const auto& s : r.plan.services) {
+            services.push_back({{"name", s.request.name},
+                                {"model_file", s.request.model.file},
+                                {"n_gpu_layers", s.n_gpu_layers},
+                                {"layers_total", s.estimate.layers_total},
+                                {"vram_bytes", s.vram_bytes},
+                                {"host_bytes", s.host_bytes},
+                                {"tokens_per_s", s.speed.tokens_per_s},
+                                {"fraction_of_full", s.speed.fraction_of_full}});
+        }
+        rows.push_back({{"name", r.name},
+                        {"solved", r.solved},
+                        {"verdict", scenario_verdict(r.plan, c.reserve_bytes)},
+                        {"vram_bytes", r.plan.vram_bytes},
+                        {"budget_bytes", r.plan.budget_bytes},
+                        {"gpu_left_bytes", left_bytes(r.plan, c.reserve_bytes)},
+                        {"services", services}});
+    }
+    json out = {{"reserve_bytes", c.reserve_bytes},
+                {"headroom_bytes", c.headroom_bytes},
+                {"scenarios", rows}};
+    return out.dump(2) + "\n";
+}
+
+} // namespace vramplan
