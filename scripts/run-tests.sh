@@ -55,8 +55,11 @@ if [[ "$fuzz_seconds" != 0 ]]; then
     cp models/*.yaml "$corpus/catalog/"
     cp profiles/gpus/*.yaml "$corpus/gpu/"
     cp tests/fuzz/corpus/server_args/* "$corpus/args/"
-    cp profiles/scenarios/*.yaml profiles/deployments/*.yaml profiles/hosts/*.yaml \
-        tests/golden/*/plan.yaml tests/golden/*/scenarios.yaml "$corpus/plan/"
+    # Several of these share a file name: keep each, named by its path.
+    for f in profiles/scenarios/*.yaml profiles/deployments/*.yaml profiles/hosts/*.yaml \
+        tests/golden/*/plan.yaml tests/golden/*/scenarios.yaml; do
+        cp "$f" "$corpus/plan/${f//\//_}"
+    done
     for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu server_args:args \
         plan_yaml:plan; do
         name=${target%%:*}
