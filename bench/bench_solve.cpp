@@ -10,6 +10,7 @@
 #include <vramplan/deployment.hpp>
 #include <vramplan/services.hpp>
 #include <vramplan/solver.hpp>
+#include <vramplan/synth.hpp>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,25 @@
 #include <vector>
 
 using namespace vramplan;
+
+namespace {
+
+// An 80-layer model (a narrow llama shape, about 4 B parameters) that the catalog lacks.
+ResolvedModel eighty_layer_model() {
+    CatalogModel cm;
+    cm.name = "llama-80-layer";
+    cm.arch = ArchitectureParams{"llama", 80, 2048, 16, 4, 5632, 32000};
+    cm.arch.n_ctx_train = 8192;
+    ResolvedModel m;
+    m.spec = synthesize_model(cm, FileType::q4_k_m);
+    m.label = cm.name;
+    m.quant = "Q4_K_M";
+    m.source = "synthetic";
+    m.file = "llama-80-layer-Q4_K_M.gguf";
+    return m;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     const int iterations = argc > 1 ? std::max(1, std::atoi(argv[1])) : 10;
@@ -44,17 +64,34 @@ int main(int argc, char** argv) {
           "qwen2.5-1.5b-instruct", "qwen2.5-0.5b-instruct", "llama-3.2-3b-instruct",
           "gemma-2-2b-it", "phi-3.5-mini-instruct"}},
     };
-    fmt::print("vramplan bench: solve on an RTX 4050 (-c 1024 -b 128), medians of {}\n",
+    fmt::print("vramplan bench: solve with the p2 settings (-c 1024 -b 128) on an RTX 4050 "
+               "unless named, medians of {}\n",
                iterations);
     fmt::print("{:<32} {:>8} {:>10} {:>16} {:>10}\n", "deployment", "options", "solve ms",
                "one estimate ms", "ratio");
-    for (const auto& c : cases) {
+    const ResolvedModel eighty = eighty_layer_model();
+    for (std::size_t k = 0; k <= cases.size(); ++k) {
+        // The last case: 8 services of one 80-layer model on an RTX 4090 (identical services
+        // share one cost table).
+        const bool fleet = k == cases.size();
+        const Case c = fleet ? Case{"8 x 80-layer model, RTX 4090", {}} : cases[k];
+        SolveOptions opt = o;
+        if (fleet) {
+            opt.gpu = GpuProfiles::load(root + "/profiles/gpus").resolve("rtx4090");
+        }
         std::vector<ServiceRequest> services;
         std::uint32_t options = 0;
         const ServiceRequest* largest = nullptr;
-        for (std::size_t i = 0; i < c.models.size(); ++i) {
-            services.push_back(
-                spec_service(fmt::format("s{}={}", i, c.models[i]), catalog, d, {}, 0));
+        for (std::size_t i = 0; i < (fleet ? 8 : c.models.size()); ++i) {
+            if (fleet) {
+                ServiceRequest r = role_service("w", "qwen2.5-0.5b-instruct", catalog, d, {});
+                r.name = fmt::format("w{}", i);
+                r.model = eighty;
+                services.push_back(r);
+            } else {
+                services.push_back(
+                    spec_service(fmt::format("s{}={}", i, c.models[i]), catalog, d, {}, 0));
+            }
             options += services.back().model.spec.n_layer + 2;
         }
         largest =
@@ -63,11 +100,11 @@ int main(int argc, char** argv) {
             });
         std::uint64_t sink = 0;
         const double solve_ms =
-            bench::median<std::milli>(iterations, [&] { sink += solve(services, o).vram_bytes; });
+            bench::median<std::milli>(iterations, [&] { sink += solve(services, opt).vram_bytes; });
         ServerSettings full = largest->settings;
         full.n_gpu_layers = ServerSettings::k_layers_all;
         const double one_ms = bench::median<std::milli>(iterations, [&] {
-            sink += estimate_memory(largest->model.spec, full, &o.gpu).gpu_bytes();
+            sink += estimate_memory(largest->model.spec, full, &opt.gpu).gpu_bytes();
         });
         fmt::print("{:<32} {:>8} {:>10.1f} {:>16.2f} {:>9.0f}x\n", c.name, options, solve_ms,
                    one_ms, solve_ms / std::max(one_ms, 1e-6));

@@ -23,6 +23,14 @@ std::string layers_cell(const Plan& p) {
     return out;
 }
 
+std::string vram_cell(const Plan& p) {
+    std::string out;
+    for (const auto& s : p.services) {
+        out += fmt::format("{}{} {}", out.empty() ? "" : " + ", label(s), format_mib(s.vram_bytes));
+    }
+    return out;
+}
+
 std::string speed_cell(const Plan& p) {
     std::string out;
     for (const auto& s : p.services) {
@@ -74,6 +82,7 @@ std::string render_scenarios_text(const std::vector<ScenarioResult>& results,
                                   const PlanContext& c) {
     TextTable t({{"scenario"},
                  {"layers on GPU"},
+                 {"VRAM MiB per service"},
                  {"VRAM MiB", TextTable::Align::right},
                  {"GPU left MiB", TextTable::Align::right},
                  {"speed of full offload"},
@@ -81,9 +90,9 @@ std::string render_scenarios_text(const std::vector<ScenarioResult>& results,
     std::uint64_t total = 0;
     for (const auto& r : results) {
         total = r.plan.total_bytes;
-        t.add_row({name_cell(r), layers_cell(r.plan), format_mib(r.plan.vram_bytes),
-                   signed_mib(left_bytes(r.plan, c.reserve_bytes)), speed_cell(r.plan),
-                   scenario_verdict(r.plan, c.reserve_bytes)});
+        t.add_row({name_cell(r), layers_cell(r.plan), vram_cell(r.plan),
+                   format_mib(r.plan.vram_bytes), signed_mib(left_bytes(r.plan, c.reserve_bytes)),
+                   speed_cell(r.plan), scenario_verdict(r.plan, c.reserve_bytes)});
     }
     return t.render() +
            fmt::format("\n  GPU {} MiB, {} MiB reserved, {} MiB headroom wanted. fits: within the "
@@ -94,13 +103,14 @@ std::string render_scenarios_text(const std::vector<ScenarioResult>& results,
 
 std::string render_scenarios_markdown(const std::vector<ScenarioResult>& results,
                                       const PlanContext& c) {
-    std::string out = "| scenario | layers on GPU | VRAM MiB | GPU left MiB | speed of full "
-                      "offload | verdict |\n| --- | --- | --- | --- | --- | --- |\n";
+    std::string out = "| scenario | layers on GPU | VRAM MiB per service | VRAM MiB | GPU left MiB "
+                      "| speed of full offload | verdict |\n| --- | --- | --- | --- | --- | --- "
+                      "| --- |\n";
     std::uint64_t total = 0;
     for (const auto& r : results) {
         total = r.plan.total_bytes;
-        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", name_cell(r), layers_cell(r.plan),
-                           format_mib(r.plan.vram_bytes),
+        out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", name_cell(r),
+                           layers_cell(r.plan), vram_cell(r.plan), format_mib(r.plan.vram_bytes),
                            signed_mib(left_bytes(r.plan, c.reserve_bytes)), speed_cell(r.plan),
                            scenario_verdict(r.plan, c.reserve_bytes));
     }

@@ -79,6 +79,14 @@ std::vector<Fix> find_fixes(const std::vector<ServiceRequest>& services, const S
     return fixes;
 }
 
+// Two services whose options cost the same: the same model file and the same server settings
+// (a fleet of identical workers is costed once).
+bool same_costs(const ServiceRequest& a, const ServiceRequest& b) {
+    return a.model.source == b.model.source && a.model.label == b.model.label &&
+           a.model.quant == b.model.quant && a.model.file == b.model.file &&
+           a.settings == b.settings && a.min_gpu_layers == b.min_gpu_layers;
+}
+
 } // namespace
 
 Plan evaluate(const std::vector<ServiceRequest>& services, const std::vector<int>& n_gpu_layers,
@@ -106,10 +114,22 @@ Plan solve(const std::vector<ServiceRequest>& services, const SolveOptions& opti
     std::vector<std::vector<LayerOption>> options_table(services.size());
     for (std::size_t i = 0; i < services.size(); ++i) {
         const ServiceRequest& r = services[i];
-        const std::uint32_t total = r.model.spec.n_layer + 1;
-        for (std::uint32_t n = std::min(r.min_gpu_layers, total); n <= total; ++n) {
-            candidates[i].push_back(plan_service(r, n, options));
-            const ServicePlan& c = candidates[i].back();
+        const auto twin = std::find_if(services.begin(), services.begin() + static_cast<long>(i),
+                                       [&](const ServiceRequest& s) { return same_costs(s, r); });
+        if (twin != services.begin() + static_cast<long>(i)) {
+            candidates[i] = candidates[static_cast<std::size_t>(twin - services.begin())];
+            for (auto& c : candidates[i]) {
+                const int n = c.request.settings.n_gpu_layers;
+                c.request = r;
+                c.request.settings.n_gpu_layers = n;
+            }
+        } else {
+            const std::uint32_t total = r.model.spec.n_layer + 1;
+            for (std::uint32_t n = std::min(r.min_gpu_layers, total); n <= total; ++n) {
+                candidates[i].push_back(plan_service(r, n, options));
+            }
+        }
+        for (const auto& c : candidates[i]) {
             options_table[i].push_back(
                 {c.vram_bytes, static_cast<double>(r.priority) * c.speed.fraction_of_full});
         }

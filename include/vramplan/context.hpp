@@ -31,6 +31,8 @@ struct ServerSettings {
     bool swa_full = false;
     std::uint32_t n_outputs_max = 0; // 0 means n_batch (llama.cpp's default)
     bool cpu_repack = true;          // --repack / --no-repack (CPU-only builds)
+
+    bool operator==(const ServerSettings&) const = default;
 };
 
 // What llama.cpp's context resolves (the `llama_context:` lines of its log).

@@ -87,6 +87,32 @@ TEST_CASE("when nothing fits: the minimum, the budget, and fixes that free memor
     }
 }
 
+TEST_CASE("identical services share one cost table and keep their own names and priorities") {
+    std::vector<ServiceRequest> s{service("w1", "", "qwen2.5-1.5b-instruct", 1),
+                                  service("w2", "", "qwen2.5-1.5b-instruct", 3),
+                                  service("w3", "", "qwen2.5-1.5b-instruct", 1),
+                                  service("big", "", "qwen2.5-7b-instruct", 1)};
+    s[2].port = 8003;
+    const Plan p = solve(s, on("rtx4050", 512));
+    REQUIRE(p.fits);
+    std::vector<int> layers;
+    for (const auto& sp : p.services) {
+        layers.push_back(static_cast<int>(sp.n_gpu_layers));
+    }
+    // The shared table gives exactly what costing each service afresh gives.
+    const Plan fresh = evaluate(s, layers, on("rtx4050", 512));
+    CHECK(fresh.vram_bytes == p.vram_bytes);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        CHECK(p.services[i].request.name == s[i].name);
+        CHECK(p.services[i].request.priority == s[i].priority);
+        CHECK(p.services[i].request.port == s[i].port);
+        CHECK(p.services[i].vram_bytes == fresh.services[i].vram_bytes);
+        CHECK(p.services[i].request.settings.n_gpu_layers == layers[i]);
+    }
+    // The priority-3 worker is never worse off than its twins.
+    CHECK(p.services[1].n_gpu_layers >= p.services[0].n_gpu_layers);
+}
+
 TEST_CASE("a headroom larger than the GPU is refused") {
     CHECK_THROWS_AS(solve({service("a", "chat", "3b", 1)}, on("rtx4050", 7000)), Error);
 }
