@@ -114,6 +114,12 @@ std::string render_plan_text(const Plan& p, const PlanContext& c) {
                    percent(s.speed.fraction_of_full)});
     }
     out += t.render() + "\n";
+    for (const auto& s : p.services) {
+        for (const auto& change : s.changes) {
+            out +=
+                fmt::format("  changed     {}: {} (allowed by --allow)\n", s.request.name, change);
+        }
+    }
     if (p.fits) {
         out += fmt::format("  GPU total   {} MiB of the {} MiB budget: fits, {} MiB headroom left "
                            "beyond the {} MiB kept free\n",
@@ -167,6 +173,7 @@ std::string render_plan_json(const Plan& p, const PlanContext& c) {
                             {"tokens_per_s", s.speed.tokens_per_s},
                             {"speed_vs_full", s.speed.fraction_of_full},
                             {"container_memory_mib", container_memory_mib(s, c)},
+                            {"changes", s.changes},
                             {"flags", server_flags(s, c)}});
     }
     json fixes = json::array();

@@ -79,6 +79,82 @@ std::vector<Fix> find_fixes(const std::vector<ServiceRequest>& services, const S
     return fixes;
 }
 
+// A service's settings the solver may use under --allow, the requested ones first, each with
+// the changes it makes. Speed is valued at the requested settings (see solve), so a change is
+// chosen only when it lets more layers onto the GPU or makes the plan fit.
+struct Variant {
+    ServiceRequest request;
+    std::vector<std::string> changes;
+};
+
+std::vector<Variant> setting_variants(const ServiceRequest& r, const SolveOptions& o) {
+    std::vector<Variant> out{{r, {}}};
+    if (o.allow_ctx) {
+        const std::uint32_t ctx =
+            r.settings.n_ctx == 0 ? r.model.spec.n_ctx_train : r.settings.n_ctx;
+        for (std::uint32_t c = ctx / 2; c >= 512; c /= 2) {
+            Variant v{r, {fmt::format("-c {} (was {})", c, ctx)}};
+            v.request.settings.n_ctx = c;
+            out.push_back(v);
+        }
+    }
+    const auto add = [&out](const std::string& change, auto&& apply) {
+        const std::size_t n = out.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            Variant v = out[i];
+            apply(v.request.settings);
+            v.changes.push_back(change);
+            out.push_back(std::move(v));
+        }
+    };
+    if (o.allow_kv_type && r.settings.type_k != GgmlType::q8_0) {
+        add(fmt::format("-ctk q8_0 -ctv q8_0 -fa on (was {})", type_name(r.settings.type_k)),
+            [](ServerSettings& s) {
+                s.type_k = s.type_v = GgmlType::q8_0;
+                s.flash_attn = FlashAttn::on;
+            });
+    }
+    if (o.allow_parallel && r.settings.n_parallel != 1) {
+        add(fmt::format("--parallel 1 (was {})", r.settings.n_parallel < 0
+                                                     ? std::string("auto")
+                                                     : std::to_string(r.settings.n_parallel)),
+            [](ServerSettings& s) { s.n_parallel = 1; });
+    }
+    return out;
+}
+
+// Every option of one service: each variant at each layer count, costed by the estimator.
+// `fractions` gets each option's speed as valued: that of the requested settings at the same
+// layer count (a smaller context reads less KV per token, which must not by itself make the
+// solver shrink it).
+std::vector<ServicePlan> service_options(const ServiceRequest& r, const SolveOptions& o,
+                                         std::vector<double>& fractions) {
+    std::vector<ServicePlan> out;
+    std::vector<double> base_fraction;
+    const std::uint32_t total = r.model.spec.n_layer + 1;
+    for (const auto& v : setting_variants(r, o)) {
+        const bool base = v.changes.empty();
+        for (std::uint32_t n = std::min(r.min_gpu_layers, total); n <= total; ++n) {
+            ServicePlan p;
+            try {
+                p = plan_service(v.request, n, o);
+            } catch (const Error&) {
+                if (base) {
+                    throw; // the requested settings themselves are refused
+                }
+                break; // a change llama.cpp would refuse is no option
+            }
+            p.changes = v.changes;
+            if (base) {
+                base_fraction.push_back(p.speed.fraction_of_full);
+            }
+            fractions.push_back(base_fraction.at(n - std::min(r.min_gpu_layers, total)));
+            out.push_back(std::move(p));
+        }
+    }
+    return out;
+}
+
 // Two services whose options cost the same: the same model file and the same server settings
 // (a fleet of identical workers is costed once).
 bool same_costs(const ServiceRequest& a, const ServiceRequest& b) {
@@ -112,26 +188,31 @@ Plan solve(const std::vector<ServiceRequest>& services, const SolveOptions& opti
     // Every option of every service, each costed by the estimator.
     std::vector<std::vector<ServicePlan>> candidates(services.size());
     std::vector<std::vector<LayerOption>> options_table(services.size());
+    std::vector<std::vector<double>> fractions(services.size());
     for (std::size_t i = 0; i < services.size(); ++i) {
         const ServiceRequest& r = services[i];
         const auto twin = std::find_if(services.begin(), services.begin() + static_cast<long>(i),
                                        [&](const ServiceRequest& s) { return same_costs(s, r); });
         if (twin != services.begin() + static_cast<long>(i)) {
-            candidates[i] = candidates[static_cast<std::size_t>(twin - services.begin())];
+            const auto j = static_cast<std::size_t>(twin - services.begin());
+            candidates[i] = candidates[j];
+            fractions[i] = fractions[j];
             for (auto& c : candidates[i]) {
-                const int n = c.request.settings.n_gpu_layers;
+                const ServerSettings settings = c.request.settings; // the variant's
                 c.request = r;
-                c.request.settings.n_gpu_layers = n;
+                c.request.settings = settings;
             }
         } else {
-            const std::uint32_t total = r.model.spec.n_layer + 1;
-            for (std::uint32_t n = std::min(r.min_gpu_layers, total); n <= total; ++n) {
-                candidates[i].push_back(plan_service(r, n, options));
-            }
+            candidates[i] = service_options(r, options, fractions[i]);
         }
-        for (const auto& c : candidates[i]) {
+        // Priority-weighted speed, less a small amount per change so that, at equal speed, the
+        // plan with fewer changes wins.
+        constexpr double k_change_penalty = 1e-6;
+        for (std::size_t k = 0; k < candidates[i].size(); ++k) {
+            const ServicePlan& c = candidates[i][k];
             options_table[i].push_back(
-                {c.vram_bytes, static_cast<double>(r.priority) * c.speed.fraction_of_full});
+                {c.vram_bytes, static_cast<double>(r.priority) * fractions[i][k] -
+                                   k_change_penalty * static_cast<double>(c.changes.size())});
         }
     }
     const auto choice = choose_options(options_table, plan.budget_bytes);

@@ -30,6 +30,11 @@ struct SolveOptions {
     std::uint64_t reserve_bytes = 0;  // held by other programs (a desktop, a browser)
     std::uint64_t headroom_bytes = 0; // kept free on top of every estimate
     double host_bandwidth_gb_s = 0;
+    // --allow: settings the solver may change besides layers (never silently: each change is
+    // listed in ServicePlan::changes). Off by default.
+    bool allow_ctx = false;      // halve -c, down to 512
+    bool allow_kv_type = false;  // q8_0 K and V cache (turns flash attention on)
+    bool allow_parallel = false; // --parallel 1
 };
 
 struct ServicePlan {
@@ -39,6 +44,7 @@ struct ServicePlan {
     SpeedEstimate speed;
     std::uint64_t vram_bytes = 0; // every GPU buffer plus the CUDA context
     std::uint64_t host_bytes = 0;
+    std::vector<std::string> changes; // settings changed under --allow: "-c 512 (was 1024)"
 };
 
 struct Fix {

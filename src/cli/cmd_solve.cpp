@@ -31,6 +31,7 @@ struct Options {
     double host_bandwidth = 0;
     double reserve_mib = 0;
     std::string headroom;
+    std::vector<std::string> allow;
     std::string emit = "table";
     std::string out_dir;
     bool force = false;
@@ -84,6 +85,11 @@ int run(Options o, const Context& ctx) {
     const HostProfile host = load_host_profile(data, o.host);
     so.host_bandwidth_gb_s = o.host_bandwidth > 0 ? o.host_bandwidth : host.bandwidth_gb_s;
     so.reserve_bytes = static_cast<std::uint64_t>(o.reserve_mib * 1048576.0);
+    for (const auto& knob : o.allow) {
+        (knob == "ctx"       ? so.allow_ctx
+         : knob == "kv-type" ? so.allow_kv_type
+                             : so.allow_parallel) = true;
+    }
 
     if (!o.chat.empty()) {
         services.push_back(role_service("chat", o.chat, catalog, d, o.quant));
@@ -159,6 +165,11 @@ void register_solve(CLI::App& app, Context& ctx) {
         cmd->add_option("--reserve", opt->reserve_mib, "MiB other programs hold on the GPU");
     cmd->add_option("--headroom", opt->headroom,
                     "MiB or N% kept free (default: 256 MiB per service, at least 5%)");
+    cmd->add_option("--allow", opt->allow,
+                    "Settings the solver may change besides layers: ctx, kv-type, parallel "
+                    "(comma-separated; each change is printed)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"ctx", "kv-type", "parallel"}));
     cmd->add_option("--host", opt->host, "Host profile (profiles/hosts)")->capture_default_str();
     cmd->add_option("--host-bandwidth", opt->host_bandwidth, "Host memory bandwidth, GB/s");
     cmd->add_option("--emit", opt->emit, "table, json, env, compose or markdown")

@@ -113,6 +113,53 @@ TEST_CASE("identical services share one cost table and keep their own names and 
     CHECK(p.services[1].n_gpu_layers >= p.services[0].n_gpu_layers);
 }
 
+namespace {
+
+double weighted_speed(const Plan& p) {
+    double v = 0;
+    for (const auto& s : p.services) {
+        v += s.request.priority * s.speed.fraction_of_full;
+    }
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("allowed knobs (--allow): settings change only when that buys layers, and every change "
+          "is listed") {
+    const std::vector<ServiceRequest> s{service("inference-chat", "chat", "7b", 2),
+                                        service("inference-code", "code", "7b", 1)};
+    SolveOptions strict = on("rtx4050", 512);
+    SolveOptions loose = strict;
+    loose.allow_ctx = loose.allow_kv_type = loose.allow_parallel = true;
+    const Plan a = solve(s, strict);
+    const Plan b = solve(s, loose);
+    REQUIRE(a.fits);
+    REQUIRE(b.fits);
+    CHECK(b.vram_bytes <= b.budget_bytes);
+    for (const auto& sp : a.services) {
+        CHECK(sp.changes.empty()); // nothing changes unless allowed
+    }
+    std::size_t changes = 0;
+    for (const auto& sp : b.services) {
+        changes += sp.changes.size();
+        // The estimate behind the plan is that of the changed settings.
+        if (!sp.changes.empty()) {
+            CHECK(
+                (sp.estimate.context.n_ctx < 1024 || sp.request.settings.type_k == GgmlType::q8_0));
+        }
+    }
+    CHECK(changes > 0);                           // two 7B models: the knobs buy layers here
+    CHECK(weighted_speed(b) > weighted_speed(a)); // ... and speed
+    // On a roomy GPU nothing needs changing, so nothing changes.
+    SolveOptions roomy = on("rtx4090", 512);
+    roomy.allow_ctx = roomy.allow_kv_type = roomy.allow_parallel = true;
+    for (const auto& sp : solve(s, roomy).services) {
+        CHECK(sp.changes.empty());
+        CHECK(sp.n_gpu_layers == 29);
+    }
+}
+
 TEST_CASE("a headroom larger than the GPU is refused") {
     CHECK_THROWS_AS(solve({service("a", "chat", "3b", 1)}, on("rtx4050", 7000)), Error);
 }
