@@ -1,11 +1,12 @@
 #include <vramplan/error.hpp>
 #include <vramplan/server_args.hpp>
+#include <vramplan/strings.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
+#include <climits>
 #include <functional>
 
 namespace vramplan {
@@ -20,13 +21,12 @@ struct Flag {
 };
 
 long to_long(const std::string& v, const std::string& flag, long min) {
-    long out = 0;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (v.empty() || ec != std::errc{} || end != v.data() + v.size() || out < min) {
+    const auto n = parse_integer(v);
+    if (!n || *n < min || *n > LONG_MAX) {
         throw Error(ErrorKind::usage, flag,
                     fmt::format("expected an integer of at least {}, found '{}'", min, v));
     }
-    return out;
+    return static_cast<long>(*n);
 }
 
 std::uint32_t to_u32(const std::string& v, const std::string& flag, long min = 0) {
@@ -47,17 +47,25 @@ bool to_bool(const std::string& v, const std::string& flag) {
     throw Error(ErrorKind::usage, flag, fmt::format("expected on or off, found '{}'", v));
 }
 
-int parse_layers(const std::string& v, const std::string& flag) {
+} // namespace
+
+int parse_n_gpu_layers(const std::string& v, const std::string& flag) {
     if (v == "auto") {
         return ServerSettings::k_layers_auto;
     }
     if (v == "all") {
         return ServerSettings::k_layers_all;
     }
-    const long n = to_long(v, flag, -1);
-    return n < 0 ? ServerSettings::k_layers_auto
-                 : static_cast<int>(std::min(n, static_cast<long>(INT32_MAX)));
+    const auto n = parse_integer(v);
+    if (!n || *n < -1) {
+        throw Error(ErrorKind::usage, flag,
+                    fmt::format("expected a layer count, all or auto, found '{}'", v));
+    }
+    return *n < 0 ? ServerSettings::k_layers_auto
+                  : static_cast<int>(std::min(*n, static_cast<long long>(INT32_MAX)));
 }
+
+namespace {
 
 GgmlType cache_type(const std::string& v, const std::string& flag) {
     if (const auto t = parse_cache_type(v)) {
@@ -77,7 +85,7 @@ const std::vector<Flag>& flags() {
          "LLAMA_ARG_N_GPU_LAYERS",
          true,
          [](ServerArgs& a, const std::string& v, const std::string& f) {
-             a.settings.n_gpu_layers = parse_layers(v, f);
+             a.settings.n_gpu_layers = parse_n_gpu_layers(v, f);
          }},
         {{"-c", "--ctx-size"},
          "LLAMA_ARG_CTX_SIZE",
@@ -173,7 +181,7 @@ const std::vector<Flag>& flags() {
          "LLAMA_ARG_N_GPU_LAYERS_DRAFT",
          true,
          [](ServerArgs& a, const std::string& v, const std::string& f) {
-             a.draft_gpu_layers = parse_layers(v, f);
+             a.draft_gpu_layers = parse_n_gpu_layers(v, f);
          }},
         {{"-mm", "--mmproj"},
          "LLAMA_ARG_MMPROJ",

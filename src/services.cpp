@@ -1,12 +1,14 @@
 #include "yaml_util.hpp"
 
 #include <vramplan/error.hpp>
+#include <vramplan/server_args.hpp>
 #include <vramplan/services.hpp>
+#include <vramplan/strings.hpp>
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <set>
+#include <algorithm>
+#include <array>
 
 namespace vramplan {
 
@@ -31,19 +33,32 @@ void apply_role(ServiceRequest& r, const Deployment& d) {
     }
 }
 
-// -ngl as a scenario gives it: a number, "all" or "auto".
-int layers_value(const std::string& v, const std::string& where) {
-    if (v == "all" || v == "auto") {
-        return ServerSettings::k_layers_all;
-    }
-    int n = -1;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc{} || end != v.data() + v.size() || n < 0) {
-        throw Error(ErrorKind::data, where,
-                    fmt::format("ngl must be a number or all, found '{}'", v));
-    }
-    return n;
-}
+// The per-service settings a plan file (`min_ngl`) and --service (`min-ngl`) may give, with one
+// range each, so that both routes accept and refuse the same values.
+struct ServiceSetting {
+    const char* yaml_key;
+    const char* spec_key;
+    std::uint64_t min;
+    std::uint64_t max;
+    void (*apply)(ServiceRequest&, std::uint64_t);
+};
+
+constexpr std::array<ServiceSetting, 6> k_settings{{
+    {"ctx", "ctx", 0, 1U << 24,
+     [](ServiceRequest& r, std::uint64_t v) { r.settings.n_ctx = static_cast<std::uint32_t>(v); }},
+    {"parallel", "parallel", 1, 4096,
+     [](ServiceRequest& r, std::uint64_t v) { r.settings.n_parallel = static_cast<int>(v); }},
+    {"batch", "batch", 1, 1U << 20,
+     [](ServiceRequest& r, std::uint64_t v) {
+         r.settings.n_batch = static_cast<std::uint32_t>(v);
+     }},
+    {"priority", "priority", 0, 1000,
+     [](ServiceRequest& r, std::uint64_t v) { r.priority = static_cast<int>(v); }},
+    {"min_ngl", "min-ngl", 0, 4096,
+     [](ServiceRequest& r, std::uint64_t v) { r.min_gpu_layers = static_cast<std::uint32_t>(v); }},
+    {"port", "port", 1, 65535,
+     [](ServiceRequest& r, std::uint64_t v) { r.port = static_cast<std::uint16_t>(v); }},
+}};
 
 ServiceRequest yaml_service(const YAML::Node& node, const std::string& source,
                             const Catalog& catalog, const Deployment& d,
@@ -54,32 +69,31 @@ ServiceRequest yaml_service(const YAML::Node& node, const std::string& source,
     ServiceRequest s = with_defaults(d);
     s.role = r.optional_string("role").value_or("");
     s.name = r.optional_string("name").value_or("");
-    const std::optional<std::string> q =
-        r.optional_string("quant") ? r.optional_string("quant") : quant;
-    s.port = static_cast<std::uint16_t>(r.optional_uint("port", 1, 65535).value_or(0));
     apply_role(s, d);
     if (s.name.empty()) {
         r.fail(node, "a service needs a name or a role the deployment knows");
     }
+    for (const auto& setting : k_settings) {
+        if (r.has(setting.yaml_key)) {
+            setting.apply(s, r.uint(setting.yaml_key, setting.min, setting.max));
+        }
+    }
+    if (ngl != nullptr) {
+        *ngl = ServerSettings::k_layers_all;
+        if (r.has("ngl")) {
+            const std::string where = yaml::where(source, r.node("ngl"));
+            try {
+                *ngl = parse_n_gpu_layers(r.string("ngl"), "ngl");
+            } catch (const Error& e) {
+                throw e.within(where);
+            }
+        }
+    }
+    const std::optional<std::string> q = r.optional_string("quant");
     try {
-        s.model = resolve_model(catalog, r.string("model"), s.role, q);
+        s.model = resolve_model(catalog, r.string("model"), s.role, q ? q : quant);
     } catch (const Error& e) {
         throw e.within(yaml::where(source, r.node("model")));
-    }
-    s.settings.n_ctx =
-        static_cast<std::uint32_t>(r.optional_uint("ctx", 0, 1U << 24).value_or(s.settings.n_ctx));
-    if (r.has("parallel")) {
-        s.settings.n_parallel = static_cast<int>(r.uint("parallel", 1, 4096));
-    }
-    s.settings.n_batch = static_cast<std::uint32_t>(
-        r.optional_uint("batch", 1, 1U << 20).value_or(s.settings.n_batch));
-    if (r.has("priority")) {
-        s.priority = static_cast<int>(r.uint("priority", 0, 1000));
-    }
-    s.min_gpu_layers = static_cast<std::uint32_t>(r.optional_uint("min_ngl", 0, 4096).value_or(0));
-    if (ngl != nullptr) {
-        *ngl = r.has("ngl") ? layers_value(r.string("ngl"), yaml::where(source, r.node("ngl")))
-                            : ServerSettings::k_layers_all;
     }
     return s;
 }
@@ -108,48 +122,32 @@ ServiceRequest spec_service(const std::string& spec, const Catalog& catalog, con
     }
     ServiceRequest r = with_defaults(d);
     r.name = spec.substr(0, eq);
-    std::vector<std::string> parts;
-    const std::string rest = spec.substr(eq + 1);
-    for (std::size_t start = 0;;) {
-        const auto comma = rest.find(',', start);
-        parts.push_back(rest.substr(start, comma - start));
-        if (comma == std::string::npos) {
-            break;
-        }
-        start = comma + 1;
-    }
-    r.model = resolve_model(catalog, parts.at(0), {}, quant);
+    const std::vector<std::string> parts = split(std::string_view(spec).substr(eq + 1), ',');
+    r.model = resolve_model(catalog, parts.front(), {}, quant);
     r.port = default_port;
+    const std::string where = "--service " + r.name;
     for (std::size_t i = 1; i < parts.size(); ++i) {
         const auto kv = parts[i].find('=');
         const std::string key = parts[i].substr(0, kv);
-        const std::string value = kv == std::string::npos ? "" : parts[i].substr(kv + 1);
-        static const std::set<std::string> known{"ctx",      "parallel", "batch",
-                                                 "priority", "min-ngl",  "port"};
-        if (known.count(key) == 0) {
-            throw Error(ErrorKind::usage, "--service " + r.name,
-                        fmt::format("unknown setting '{}'", key),
-                        "known: ctx, parallel, batch, priority, min-ngl, port");
+        const auto setting =
+            std::find_if(k_settings.begin(), k_settings.end(),
+                         [&](const ServiceSetting& s) { return key == s.spec_key; });
+        if (setting == k_settings.end()) {
+            std::vector<std::string> known;
+            for (const auto& s : k_settings) {
+                known.emplace_back(s.spec_key);
+            }
+            throw Error(ErrorKind::usage, where, fmt::format("unknown setting '{}'", key),
+                        "known: " + join(known, ", "));
         }
-        long n = -1;
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec != std::errc{} || end != value.data() + value.size() || n < 0) {
-            throw Error(ErrorKind::usage, "--service " + r.name,
-                        fmt::format("'{}' needs a non-negative number", parts[i]));
+        const auto n =
+            kv == std::string::npos ? std::nullopt : parse_unsigned(parts[i].substr(kv + 1));
+        if (!n || *n < setting->min || *n > setting->max) {
+            throw Error(ErrorKind::usage, where,
+                        fmt::format("'{}' needs a whole number from {} to {}", parts[i],
+                                    setting->min, setting->max));
         }
-        if (key == "ctx") {
-            r.settings.n_ctx = static_cast<std::uint32_t>(n);
-        } else if (key == "parallel") {
-            r.settings.n_parallel = static_cast<int>(n);
-        } else if (key == "batch") {
-            r.settings.n_batch = static_cast<std::uint32_t>(std::max(1L, n));
-        } else if (key == "priority") {
-            r.priority = static_cast<int>(n);
-        } else if (key == "min-ngl") {
-            r.min_gpu_layers = static_cast<std::uint32_t>(n);
-        } else {
-            r.port = static_cast<std::uint16_t>(n);
-        }
+        setting->apply(r, *n);
     }
     return r;
 }
@@ -211,19 +209,19 @@ std::uint64_t headroom_bytes(const std::string& text, std::uint64_t total, std::
     if (text.empty()) {
         return std::max<std::uint64_t>((256ULL * services) << 20, total / 20);
     }
-    std::string s = text;
-    const bool percent = !s.empty() && s.back() == '%';
+    std::string_view s = text;
+    const bool percent = s.ends_with('%');
     if (percent) {
-        s.pop_back();
-    } else if (s.size() > 3 && s.substr(s.size() - 3) == "MiB") {
-        s.resize(s.size() - 3);
+        s.remove_suffix(1);
+    } else if (s.ends_with("MiB")) {
+        s.remove_suffix(3);
     }
-    double v = -1;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || v < 0) {
+    const auto parsed = parse_number(s);
+    if (!parsed || *parsed < 0) {
         throw Error(ErrorKind::usage, "--headroom",
                     fmt::format("expected MiB or a percentage such as 10%, found '{}'", text));
     }
+    const double v = *parsed;
     if (percent && v >= 100) {
         throw Error(ErrorKind::usage, "--headroom",
                     fmt::format("{}% leaves nothing of the GPU; give a percentage below 100", v));

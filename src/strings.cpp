@@ -1,6 +1,7 @@
 #include <vramplan/strings.hpp>
 
 #include <cctype>
+#include <charconv>
 
 namespace vramplan {
 
@@ -18,6 +19,43 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
         out += (out.empty() ? "" : std::string(sep)) + s;
     }
     return out;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    for (std::size_t start = 0;;) {
+        const auto at = s.find(sep, start);
+        out.emplace_back(s.substr(start, at - start));
+        if (at == std::string_view::npos) {
+            return out;
+        }
+        start = at + 1;
+    }
+}
+
+namespace {
+
+template <typename T> std::optional<T> parse_whole(std::string_view s) {
+    T v{};
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+} // namespace
+
+std::optional<long long> parse_integer(std::string_view s) {
+    return parse_whole<long long>(s);
+}
+
+std::optional<std::uint64_t> parse_unsigned(std::string_view s) {
+    return parse_whole<std::uint64_t>(s);
+}
+
+std::optional<double> parse_number(std::string_view s) {
+    return parse_whole<double>(s);
 }
 
 } // namespace vramplan

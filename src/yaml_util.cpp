@@ -1,10 +1,9 @@
 #include "yaml_util.hpp"
 
 #include <vramplan/error.hpp>
+#include <vramplan/strings.hpp>
 
 #include <fmt/format.h>
-
-#include <charconv>
 
 namespace vramplan::yaml {
 
@@ -95,11 +94,11 @@ std::optional<std::string> MapReader::optional_string(const char* key) const {
 std::uint64_t MapReader::uint(const char* key, std::uint64_t min, std::uint64_t max) const {
     const YAML::Node n = node(key);
     const std::string s = n.IsScalar() ? n.Scalar() : std::string{};
-    std::uint64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+    const auto parsed = parse_unsigned(s);
+    if (!parsed) {
         fail(n, fmt::format("'{}' must be a non-negative integer, found '{}'", key, s));
     }
+    const std::uint64_t v = *parsed;
     if (v < min || v > max) {
         fail(n, fmt::format("'{}' is {}; it must be between {} and {}", key, v, min, max));
     }
@@ -117,11 +116,11 @@ std::optional<std::uint64_t> MapReader::optional_uint(const char* key, std::uint
 double MapReader::number(const char* key, double min, double max) const {
     const YAML::Node n = node(key);
     const std::string s = n.IsScalar() ? n.Scalar() : std::string{};
-    double v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+    const auto parsed = parse_number(s);
+    if (!parsed) {
         fail(n, fmt::format("'{}' must be a number, found '{}'", key, s));
     }
+    const double v = *parsed;
     if (!(v >= min && v <= max)) {
         fail(n, fmt::format("'{}' is {}; it must be between {} and {}", key, s, min, max));
     }

@@ -32,4 +32,8 @@ ServerArgs parse_server_args(std::span<const std::string> args,
 // The cache types llama-server accepts for -ctk / -ctv.
 std::optional<GgmlType> parse_cache_type(std::string_view name);
 
+// An -ngl value as llama-server takes it: a count, "all", or "auto" (and negative numbers mean
+// auto). Throws vramplan::Error naming `flag`.
+int parse_n_gpu_layers(const std::string& value, const std::string& flag);
+
 } // namespace vramplan

@@ -1,6 +1,8 @@
 #pragma once
 // Small string helpers shared by the renderers and the name lookups.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,5 +12,14 @@ namespace vramplan {
 std::string to_lower(std::string_view s);
 // "a, b, c" with `sep` between the items.
 std::string join(const std::vector<std::string>& items, std::string_view sep);
+
+// "a,b,,c" split at `sep`: {"a", "b", "", "c"}; an empty string gives one empty item.
+std::vector<std::string> split(std::string_view s, char sep);
+
+// The whole of `s` as a number, or nullopt (empty, trailing characters, out of range): what every
+// command-line and data-file number goes through.
+std::optional<long long> parse_integer(std::string_view s);
+std::optional<std::uint64_t> parse_unsigned(std::string_view s);
+std::optional<double> parse_number(std::string_view s);
 
 } // namespace vramplan

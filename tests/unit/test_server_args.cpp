@@ -71,6 +71,10 @@ TEST_CASE("LLAMA_ARG_* variables apply, and the command line wins") {
 TEST_CASE("bad values name the flag") {
     CHECK_THROWS_WITH(parse({"-c", "-5"}), Catch::Contains("-c: expected an integer"));
     CHECK_THROWS_WITH(parse({"-c", "12k"}), Catch::Contains("found '12k'"));
+    CHECK_THROWS_WITH(parse({"-ngl", "most"}),
+                      Catch::Contains("-ngl: expected a layer count, all or auto, found 'most'"));
+    CHECK(parse_n_gpu_layers("-1", "-ngl") == ServerSettings::k_layers_auto);
+    CHECK(parse_n_gpu_layers("99999999999", "-ngl") == INT32_MAX);
     CHECK_THROWS_WITH(parse({"-ctv", "q9_0"}), Catch::Contains("unknown cache type 'q9_0'"));
     CHECK_THROWS_WITH(parse({"-fa", "maybe"}), Catch::Contains("expected on or off"));
     CHECK_THROWS_WITH(parse({"-m"}), Catch::Contains("-m: expects a value"));

@@ -65,7 +65,17 @@ TEST_CASE("service specs from --service: settings override the deployment, mista
           }).find("expected NAME=MODEL") != std::string::npos);
     CHECK(error_of([] {
               spec_service("a=qwen2.5-3b-instruct,ctx=-1", catalog(), p2(), {}, 1);
-          }).find("non-negative") != std::string::npos);
+          }).find("'ctx=-1' needs a whole number from 0 to 16777216") != std::string::npos);
+    // The same ranges as a plan file: a port past 65535 or zero slots are refused, not wrapped.
+    CHECK(error_of([] {
+              spec_service("a=qwen2.5-3b-instruct,port=70000", catalog(), p2(), {}, 1);
+          }).find("from 1 to 65535") != std::string::npos);
+    CHECK(error_of([] {
+              spec_service("a=qwen2.5-3b-instruct,parallel=0", catalog(), p2(), {}, 1);
+          }).find("from 1 to 4096") != std::string::npos);
+    CHECK(error_of([] {
+              spec_service("a=qwen2.5-3b-instruct,ctx", catalog(), p2(), {}, 1);
+          }).find("'ctx' needs a whole number") != std::string::npos);
     CHECK(error_of([] {
               spec_service("a=qwen2.5-3b-instruct,colour=red", catalog(), p2(), {}, 1);
           }).find("unknown setting 'colour'") != std::string::npos);
