@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 namespace vramplan {
@@ -66,6 +67,29 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
         const int err = errno;
         ::unlink(tmpl.c_str());
         throw_io(path, "cannot rename into place", err);
+    }
+}
+
+void write_marked_files(const std::filesystem::path& dir,
+                        const std::vector<std::pair<std::string, std::string>>& files,
+                        std::string_view marker, bool force) {
+    for (const auto& [name, content] : files) {
+        const std::filesystem::path path = dir / name;
+        std::error_code ec;
+        if (force || !std::filesystem::exists(path, ec)) {
+            continue;
+        }
+        std::ifstream in(path);
+        std::string first;
+        std::getline(in, first);
+        if (!first.starts_with(marker)) {
+            throw Error(ErrorKind::usage, path.string(), "exists and was not written by vramplan",
+                        "pass --force to replace it; nothing was written");
+        }
+    }
+    for (const auto& [name, content] : files) {
+        const auto* bytes = reinterpret_cast<const std::byte*>(content.data());
+        write_file_atomically(dir / name, std::span(bytes, content.size()), 0, true);
     }
 }
 

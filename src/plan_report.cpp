@@ -47,6 +47,18 @@ std::uint64_t container_memory_mib(const ServicePlan& s, const PlanContext& c) {
 
 } // namespace
 
+PlanContext plan_context(const SolveOptions& options, const Deployment* deployment,
+                         std::string command) {
+    PlanContext c;
+    c.deployment = deployment;
+    c.command = std::move(command);
+    c.gpu_bandwidth_gb_s = options.gpu.bandwidth_gb_s;
+    c.host_bandwidth_gb_s = options.host_bandwidth_gb_s;
+    c.reserve_bytes = options.reserve_bytes;
+    c.headroom_bytes = options.headroom_bytes;
+    return c;
+}
+
 std::string env_prefix(const ServiceRequest& r) {
     std::string p = r.role.empty() ? r.name : r.role;
     for (char& ch : p) {

@@ -19,6 +19,10 @@ struct PlanContext {
     std::uint64_t headroom_bytes = 0;
 };
 
+// The context of a plan solved with `options`: bandwidths, reserve and headroom as solved.
+PlanContext plan_context(const SolveOptions& options, const Deployment* deployment,
+                         std::string command = {});
+
 // Every file vramplan writes starts with this marker; --out-dir replaces only such files.
 inline constexpr const char* k_written_by = "# Written by vramplan";
 

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <vramplan/deployment.hpp>
 #include <vramplan/error.hpp>
 #include <vramplan/suggest.hpp>
+#include <vramplan/units.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -61,6 +63,17 @@ Catalog Context::catalog() const {
 
 GpuProfiles Context::gpus() const {
     return GpuProfiles::load(resolved_data_dir() / "profiles" / "gpus");
+}
+
+SolveOptions budget_options(const Context& ctx, const std::string& gpu, const std::string& host,
+                            double host_bandwidth, double reserve_mib) {
+    SolveOptions so;
+    so.gpu = ctx.gpus().resolve(gpu);
+    so.host_bandwidth_gb_s = host_bandwidth > 0
+                                 ? host_bandwidth
+                                 : load_host_profile(ctx.resolved_data_dir(), host).bandwidth_gb_s;
+    so.reserve_bytes = static_cast<std::uint64_t>(reserve_mib * static_cast<double>(k_mib));
+    return so;
 }
 
 void print(const std::string& text) {

@@ -3,6 +3,7 @@
 // library code.
 
 #include <vramplan/catalog.hpp>
+#include <vramplan/solver.hpp>
 #include <vramplan/gpu_profile.hpp>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,11 @@ struct Context {
     Catalog catalog() const;
     GpuProfiles gpus() const;
 };
+
+// The GPU, host bandwidth and reserve that `solve` and `scenarios` plan against (headroom depends
+// on the services, so the caller sets it). `host_bandwidth` > 0 overrides the host profile.
+SolveOptions budget_options(const Context& ctx, const std::string& gpu, const std::string& host,
+                            double host_bandwidth, double reserve_mib);
 
 // Writes `text` to stdout; stdout carries only the requested output.
 void print(const std::string& text);

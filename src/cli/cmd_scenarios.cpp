@@ -37,10 +37,7 @@ int run(const Options& o, const Context& ctx) {
         throw Error(ErrorKind::data, file.string(), "no scenarios in the file");
     }
 
-    SolveOptions so;
-    so.gpu = ctx.gpus().resolve(o.gpu);
-    so.host_bandwidth_gb_s = load_host_profile(data, o.host).bandwidth_gb_s;
-    so.reserve_bytes = static_cast<std::uint64_t>(o.reserve_mib * 1048576.0);
+    SolveOptions so = budget_options(ctx, o.gpu, o.host, 0, o.reserve_mib);
     std::size_t most_services = 0;
     for (const auto& s : scenarios) {
         most_services = std::max(most_services, s.services.size());
@@ -48,12 +45,7 @@ int run(const Options& o, const Context& ctx) {
     so.headroom_bytes = headroom_bytes(o.headroom, so.gpu.total_bytes(), most_services);
 
     const std::vector<ScenarioResult> results = run_scenarios(scenarios, so);
-    PlanContext pc;
-    pc.deployment = &d;
-    pc.gpu_bandwidth_gb_s = so.gpu.bandwidth_gb_s;
-    pc.host_bandwidth_gb_s = so.host_bandwidth_gb_s;
-    pc.reserve_bytes = so.reserve_bytes;
-    pc.headroom_bytes = so.headroom_bytes;
+    const PlanContext pc = plan_context(so, &d);
     if (o.emit == "json") {
         print(render_scenarios_json(results, pc));
     } else if (o.emit == "markdown") {

@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -38,53 +37,35 @@ struct Options {
     std::string command;
 };
 
-// Writes `content` to dir/name atomically; replaces only a file vramplan wrote, unless forced.
-void write_output(const std::filesystem::path& dir, const std::string& name,
-                  const std::string& content, bool force) {
-    const std::filesystem::path path = dir / name;
-    std::error_code ec;
-    if (std::filesystem::exists(path, ec) && !force) {
-        std::ifstream in(path);
-        std::string first;
-        std::getline(in, first);
-        if (first.rfind(k_written_by, 0) != 0) {
-            throw Error(ErrorKind::usage, path.string(), "exists and was not written by vramplan",
-                        "pass --force to replace it");
-        }
-    }
-    const auto* bytes = reinterpret_cast<const std::byte*>(content.data());
-    write_file_atomically(path, std::span(bytes, content.size()), 0, true);
-}
-
-int run(Options o, const Context& ctx) {
+int run(const Options& o, const Context& ctx) {
     const std::filesystem::path data = ctx.resolved_data_dir();
     const Catalog catalog = ctx.catalog();
     std::vector<ServiceRequest> services;
+    std::optional<Deployment> deployment;
+    std::string gpu = o.gpu;
+    std::string headroom = o.headroom;
+    double reserve_mib = o.reserve_mib;
     if (!o.plan_file.empty()) {
         // The file gives defaults; flags on the command line win.
         const PlanFile pf = parse_plan_file(
             read_text_file(o.plan_file), o.plan_file, catalog,
             [&](const std::optional<std::string>& name) {
-                o.deployment = o.deployment_given || !name ? o.deployment : *name;
-                return load_deployment(data, o.deployment);
+                deployment =
+                    load_deployment(data, o.deployment_given || !name ? o.deployment : *name);
+                return *deployment;
             },
             o.quant);
-        o.gpu = o.gpu.empty() ? pf.gpu.value_or("") : o.gpu;
-        o.headroom = o.headroom.empty() ? pf.headroom.value_or("") : o.headroom;
-        o.reserve_mib = o.reserve_given ? o.reserve_mib : pf.reserve_mib.value_or(0);
+        gpu = gpu.empty() ? pf.gpu.value_or("") : gpu;
+        headroom = headroom.empty() ? pf.headroom.value_or("") : headroom;
+        reserve_mib = o.reserve_given ? reserve_mib : pf.reserve_mib.value_or(0);
         services = pf.services;
     }
-    if (o.gpu.empty()) {
+    if (gpu.empty()) {
         throw Error(ErrorKind::usage, "solve", "no GPU given",
                     "pass --gpu NAME (vramplan gpus lists them) or set gpu: in the --plan file");
     }
-    const GpuProfiles gpus = ctx.gpus();
-    const Deployment d = load_deployment(data, o.deployment);
-    SolveOptions so;
-    so.gpu = gpus.resolve(o.gpu);
-    const HostProfile host = load_host_profile(data, o.host);
-    so.host_bandwidth_gb_s = o.host_bandwidth > 0 ? o.host_bandwidth : host.bandwidth_gb_s;
-    so.reserve_bytes = static_cast<std::uint64_t>(o.reserve_mib * 1048576.0);
+    const Deployment d = deployment ? *deployment : load_deployment(data, o.deployment);
+    SolveOptions so = budget_options(ctx, gpu, o.host, o.host_bandwidth, reserve_mib);
     for (const auto& knob : o.allow) {
         (knob == "ctx"       ? so.allow_ctx
          : knob == "kv-type" ? so.allow_kv_type
@@ -107,24 +88,20 @@ int run(Options o, const Context& ctx) {
     }
     // Default headroom: what no buffer shows beyond the CUDA context (the CUDA memory pool and
     // cuBLAS workspace, tens to a few hundred MiB per process) and fragmentation (docs/solver.md).
-    so.headroom_bytes = headroom_bytes(o.headroom, so.gpu.total_bytes(), services.size());
+    so.headroom_bytes = headroom_bytes(headroom, so.gpu.total_bytes(), services.size());
 
     const Plan plan = solve(services, so);
-    PlanContext pc;
-    pc.deployment = &d;
-    pc.command = o.command;
-    pc.gpu_bandwidth_gb_s = so.gpu.bandwidth_gb_s;
-    pc.host_bandwidth_gb_s = so.host_bandwidth_gb_s;
-    pc.reserve_bytes = so.reserve_bytes;
-    pc.headroom_bytes = so.headroom_bytes;
+    const PlanContext pc = plan_context(so, &d, o.command);
 
     if (!o.out_dir.empty()) {
         if (!plan.fits) {
             throw Error(ErrorKind::usage, o.out_dir, "the plan does not fit; nothing was written",
                         "run without --out-dir to see why and what would make it fit");
         }
-        write_output(o.out_dir, ".env", render_plan_env(plan, pc), o.force);
-        write_output(o.out_dir, d.compose_file, render_plan_compose(plan, pc), o.force);
+        write_marked_files(
+            o.out_dir,
+            {{".env", render_plan_env(plan, pc)}, {d.compose_file, render_plan_compose(plan, pc)}},
+            k_written_by, o.force);
         std::cerr << fmt::format("wrote {}/.env and {}/{}\n", o.out_dir, o.out_dir, d.compose_file);
     }
     if (o.emit == "json") {

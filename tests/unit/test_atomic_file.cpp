@@ -5,6 +5,7 @@
 
 #include <array>
 #include <filesystem>
+#include <fstream>
 
 using namespace vramplan;
 namespace fs = std::filesystem;
@@ -35,5 +36,36 @@ TEST_CASE("atomic writes: content, sparse extension, no overwrite, nothing left 
         ++entries;
     }
     CHECK(entries == 1); // no temporary file left behind
+    fs::remove_all(dir);
+}
+
+TEST_CASE("marked file sets: all checked before any is written; only marked files replaced") {
+    const fs::path dir = fs::temp_directory_path() / "vramplan-marked-test";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const auto read = [](const fs::path& p) {
+        std::ifstream in(p);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    write_marked_files(dir, {{".env", "# mark 1\nA=1\n"}, {"c.yml", "# mark 1\n"}}, "# mark",
+                       false);
+    CHECK(read(dir / ".env") == "# mark 1\nA=1\n");
+    // Files with the marker are replaced.
+    write_marked_files(dir, {{".env", "# mark 2\nA=2\n"}, {"c.yml", "# mark 2\n"}}, "# mark",
+                       false);
+    CHECK(read(dir / ".env") == "# mark 2\nA=2\n");
+    // A foreign second file stops the whole set: the first is not touched either.
+    { std::ofstream(dir / "c.yml") << "services: {}\n"; }
+    try {
+        write_marked_files(dir, {{".env", "# mark 3\n"}, {"c.yml", "# mark 3\n"}}, "# mark", false);
+        FAIL("expected an error");
+    } catch (const Error& e) {
+        CHECK(e.where() == (dir / "c.yml").string());
+        CHECK(e.hint().find("nothing was written") != std::string::npos);
+    }
+    CHECK(read(dir / ".env") == "# mark 2\nA=2\n");
+    CHECK(read(dir / "c.yml") == "services: {}\n");
+    write_marked_files(dir, {{".env", "# mark 3\n"}, {"c.yml", "# mark 3\n"}}, "# mark", true);
+    CHECK(read(dir / "c.yml") == "# mark 3\n");
     fs::remove_all(dir);
 }
