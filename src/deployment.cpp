@@ -2,27 +2,24 @@
 
 #include <vramplan/deployment.hpp>
 #include <vramplan/error.hpp>
-
-#include <fstream>
-#include <sstream>
+#include <vramplan/text_file.hpp>
 
 namespace vramplan {
 
 namespace {
 
-std::string read_named(const std::filesystem::path& dir, std::string_view name, const char* what,
-                       std::string& path_out) {
+// profiles/<kind>/<name>.yaml parsed by `parse`; a missing file is an unknown name.
+template <typename Parse>
+auto load_named(const std::filesystem::path& dir, std::string_view name, const char* what,
+                Parse parse) {
     const std::filesystem::path p = dir / (std::string(name) + ".yaml");
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p, ec)) {
         throw Error(ErrorKind::data, {},
                     std::string("unknown ") + what + " '" + std::string(name) + "'",
                     "the profiles live in " + dir.string());
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    path_out = p.string();
-    return ss.str();
+    return parse(read_text_file(p), p.string());
 }
 
 } // namespace
@@ -66,10 +63,7 @@ Deployment parse_deployment(std::string_view yaml_text, const std::string& sourc
 }
 
 Deployment load_deployment(const std::filesystem::path& data_dir, std::string_view name) {
-    std::string path;
-    const std::string text =
-        read_named(data_dir / "profiles" / "deployments", name, "deployment", path);
-    return parse_deployment(text, path);
+    return load_named(data_dir / "profiles" / "deployments", name, "deployment", parse_deployment);
 }
 
 HostProfile parse_host_profile(std::string_view yaml_text, const std::string& source) {
@@ -84,10 +78,7 @@ HostProfile parse_host_profile(std::string_view yaml_text, const std::string& so
 }
 
 HostProfile load_host_profile(const std::filesystem::path& data_dir, std::string_view name) {
-    std::string path;
-    const std::string text =
-        read_named(data_dir / "profiles" / "hosts", name, "host profile", path);
-    return parse_host_profile(text, path);
+    return load_named(data_dir / "profiles" / "hosts", name, "host profile", parse_host_profile);
 }
 
 } // namespace vramplan

@@ -262,15 +262,20 @@ std::string render_plan_compose(const Plan& p, const PlanContext& c) {
 }
 
 std::string render_plan_markdown(const Plan& p, const PlanContext& c) {
-    std::string out = fmt::format("| service | model file | layers on GPU | VRAM MiB | host MiB | "
-                                  "tok/s (bound) | of full offload |\n| --- | --- | --- | --- | "
-                                  "--- | --- | --- |\n");
+    TextTable t({{"service"},
+                 {"model file"},
+                 {"layers on GPU"},
+                 {"VRAM MiB"},
+                 {"host MiB"},
+                 {"tok/s (bound)"},
+                 {"of full offload"}});
     for (const auto& s : p.services) {
-        out += fmt::format("| {} | {} | {}/{} | {} | {} | {:.1f} | {} |\n", s.request.name,
-                           s.request.model.file, s.n_gpu_layers, s.estimate.layers_total,
-                           format_mib(s.vram_bytes), format_mib(s.host_bytes), s.speed.tokens_per_s,
-                           percent(s.speed.fraction_of_full));
+        t.add_row({s.request.name, s.request.model.file,
+                   fmt::format("{}/{}", s.n_gpu_layers, s.estimate.layers_total),
+                   format_mib(s.vram_bytes), format_mib(s.host_bytes),
+                   fmt::format("{:.1f}", s.speed.tokens_per_s), percent(s.speed.fraction_of_full)});
     }
+    std::string out = t.render_markdown();
     out += fmt::format("\nGPU {} MiB, budget {} MiB after {} MiB reserved and {} MiB headroom; "
                        "planned {} MiB: {}.\n",
                        p.total_bytes >> 20, p.budget_bytes >> 20, c.reserve_bytes >> 20,

@@ -78,8 +78,10 @@ std::string scenario_verdict(const Plan& p, std::uint64_t reserve_bytes) {
     return left_bytes(p, reserve_bytes) >= 0 ? "tight" : "OOM";
 }
 
-std::string render_scenarios_text(const std::vector<ScenarioResult>& results,
-                                  const PlanContext& c) {
+namespace {
+
+// One table serves the terminal and Markdown renderings.
+TextTable scenario_table(const std::vector<ScenarioResult>& results, const PlanContext& c) {
     TextTable t({{"scenario"},
                  {"layers on GPU"},
                  {"VRAM MiB per service"},
@@ -87,36 +89,32 @@ std::string render_scenarios_text(const std::vector<ScenarioResult>& results,
                  {"GPU left MiB", TextTable::Align::right},
                  {"speed of full offload"},
                  {"verdict"}});
-    std::uint64_t total = 0;
     for (const auto& r : results) {
-        total = r.plan.total_bytes;
         t.add_row({name_cell(r), layers_cell(r.plan), vram_cell(r.plan),
                    format_mib(r.plan.vram_bytes), signed_mib(left_bytes(r.plan, c.reserve_bytes)),
                    speed_cell(r.plan), scenario_verdict(r.plan, c.reserve_bytes)});
     }
-    return t.render() +
-           fmt::format("\n  GPU {} MiB, {} MiB reserved, {} MiB headroom wanted. fits: within the "
-                       "headroom; tight: fits the GPU but eats into the headroom; OOM: exceeds "
-                       "the GPU.\n",
-                       total >> 20, c.reserve_bytes >> 20, c.headroom_bytes >> 20);
+    return t;
+}
+
+std::string budget_line(const std::vector<ScenarioResult>& results, const PlanContext& c) {
+    const std::uint64_t total = results.empty() ? 0 : results.front().plan.total_bytes;
+    return fmt::format("GPU {} MiB, {} MiB reserved, {} MiB headroom wanted.", total >> 20,
+                       c.reserve_bytes >> 20, c.headroom_bytes >> 20);
+}
+
+} // namespace
+
+std::string render_scenarios_text(const std::vector<ScenarioResult>& results,
+                                  const PlanContext& c) {
+    return scenario_table(results, c).render() + "\n  " + budget_line(results, c) +
+           " fits: within the headroom; tight: fits the GPU but eats into the headroom; OOM: "
+           "exceeds the GPU.\n";
 }
 
 std::string render_scenarios_markdown(const std::vector<ScenarioResult>& results,
                                       const PlanContext& c) {
-    std::string out = "| scenario | layers on GPU | VRAM MiB per service | VRAM MiB | GPU left MiB "
-                      "| speed of full offload | verdict |\n| --- | --- | --- | --- | --- | --- "
-                      "| --- |\n";
-    std::uint64_t total = 0;
-    for (const auto& r : results) {
-        total = r.plan.total_bytes;
-        out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", name_cell(r),
-                           layers_cell(r.plan), vram_cell(r.plan), format_mib(r.plan.vram_bytes),
-                           signed_mib(left_bytes(r.plan, c.reserve_bytes)), speed_cell(r.plan),
-                           scenario_verdict(r.plan, c.reserve_bytes));
-    }
-    out += fmt::format("\nGPU {} MiB, {} MiB reserved, {} MiB headroom wanted.\n", total >> 20,
-                       c.reserve_bytes >> 20, c.headroom_bytes >> 20);
-    return out;
+    return scenario_table(results, c).render_markdown() + "\n" + budget_line(results, c) + "\n";
 }
 
 std::string render_scenarios_json(const std::vector<ScenarioResult>& results,

@@ -35,19 +35,17 @@ std::uint64_t budget_of(const SolveOptions& o) {
     return total - o.reserve_bytes - o.headroom_bytes;
 }
 
-std::uint64_t vram_at_minimum(const ServiceRequest& r, const SolveOptions& o) {
-    return plan_service(r, r.min_gpu_layers, o).vram_bytes;
-}
-
 // What would make an infeasible plan fit, cheapest for quality first: fewer layers is already
-// the minimum; then a smaller context, one slot, a q8_0 KV cache; each with the VRAM it frees.
-std::vector<Fix> find_fixes(const std::vector<ServiceRequest>& services, const SolveOptions& o) {
+// the minimum; then a smaller context, one slot, a q8_0 KV cache; each with the VRAM it frees
+// against `at_minimum`, the services as already costed at their minimum layers.
+std::vector<Fix> find_fixes(const std::vector<ServicePlan>& at_minimum, const SolveOptions& o) {
     std::vector<Fix> fixes;
-    for (const auto& r : services) {
-        const std::uint64_t base = vram_at_minimum(r, o);
+    for (const auto& m : at_minimum) {
+        const ServiceRequest& r = m.request;
+        const std::uint64_t base = m.vram_bytes;
         auto try_change = [&](const std::string& what, ServiceRequest changed) {
             try {
-                const std::uint64_t v = vram_at_minimum(changed, o);
+                const std::uint64_t v = plan_service(changed, m.n_gpu_layers, o).vram_bytes;
                 if (v < base) {
                     fixes.push_back({r.name + ": " + what, base - v});
                 }
@@ -228,7 +226,7 @@ Plan solve(const std::vector<ServiceRequest>& services, const SolveOptions& opti
         plan.services.push_back(candidates[i].front()); // each at its minimum
         plan.vram_bytes += plan.services.back().vram_bytes;
     }
-    plan.fixes = find_fixes(services, options);
+    plan.fixes = find_fixes(plan.services, options);
     return plan;
 }
 

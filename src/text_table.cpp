@@ -58,4 +58,20 @@ std::string TextTable::render() const {
     return out;
 }
 
+std::string TextTable::render_markdown() const {
+    const auto line = [](const auto& cells, auto&& text) {
+        std::string l = "|";
+        for (const auto& c : cells) {
+            l += " " + text(c) + " |";
+        }
+        return l + "\n";
+    };
+    std::string out = line(m_columns, [](const Column& c) { return c.title; });
+    out += line(m_columns, [](const Column&) { return std::string("---"); });
+    for (const auto& r : m_rows) {
+        out += line(r, [](const std::string& c) { return c; });
+    }
+    return out;
+}
+
 } // namespace vramplan

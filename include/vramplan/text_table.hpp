@@ -17,6 +17,8 @@ public:
     explicit TextTable(std::vector<Column> columns, std::string indent = "  ");
     void add_row(std::vector<std::string> cells);
     std::string render() const;
+    // The same table in Markdown: "| a | b |", a "| --- |" rule, one line per row.
+    std::string render_markdown() const;
 
 private:
     std::vector<Column> m_columns;

@@ -28,9 +28,11 @@ int run(const Options& o, const Context& ctx) {
     const std::filesystem::path data = ctx.resolved_data_dir();
     const Catalog catalog = ctx.catalog();
     const Deployment d = load_deployment(data, o.deployment);
-    const std::filesystem::path file =
-        o.file.empty() ? data / "profiles" / "scenarios" / (o.deployment + ".yaml")
+    // The default file is named as the data folder holds it, so the output is the same anywhere.
+    const std::filesystem::path label =
+        o.file.empty() ? std::filesystem::path("profiles") / "scenarios" / (o.deployment + ".yaml")
                        : std::filesystem::path(o.file);
+    const std::filesystem::path file = o.file.empty() ? data / label : label;
     const std::vector<Scenario> scenarios =
         parse_scenarios(read_text_file(file), file.string(), catalog, d);
     if (scenarios.empty()) {
@@ -51,7 +53,7 @@ int run(const Options& o, const Context& ctx) {
     } else if (o.emit == "markdown") {
         print(render_scenarios_markdown(results, pc));
     } else {
-        print(fmt::format("scenarios from {} on {} ({})\n", file.string(), so.gpu.name,
+        print(fmt::format("scenarios from {} on {} ({})\n", label.string(), so.gpu.name,
                           so.gpu.display_name) +
               render_scenarios_text(results, pc));
     }
