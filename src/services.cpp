@@ -163,6 +163,13 @@ parse_plan_file(std::string_view yaml_text, const std::string& source, const Cat
     p.gpu = r.optional_string("gpu");
     p.deployment = r.optional_string("deployment");
     p.headroom = r.optional_string("headroom");
+    if (p.headroom) {
+        try { // checked here, where the file's line and column are known
+            (void)headroom_bytes(*p.headroom, 1ULL << 40, 1);
+        } catch (const Error& e) {
+            r.fail(r.node("headroom"), "headroom: " + e.message());
+        }
+    }
     p.reserve_mib = r.optional_number("reserve_mib", 0, 1e7);
     const Deployment deployment = load_deployment(p.deployment);
     const YAML::Node services = r.node("services");

@@ -104,6 +104,8 @@ TEST_CASE("plan files: services with roles, names and settings; errors carry lin
     };
     CHECK(parse("services:\n  - {role: chat, model: 3b, ctx: lots}\n").find("plan.yaml:2:") == 0);
     CHECK(parse("services: []\n").find("non-empty list") != std::string::npos);
+    CHECK(parse("headroom: 150%\nservices:\n  - {role: chat, model: 3b}\n")
+              .find("plan.yaml:1:11: headroom: 150% leaves nothing") == 0);
     CHECK(parse("services:\n  - {model: 3b}\n").find("needs a name or a role") !=
           std::string::npos);
     CHECK(parse("gpu: x\nservice: []\n").find("service") != std::string::npos);
