@@ -3,8 +3,8 @@
 // library code.
 
 #include <vramplan/catalog.hpp>
-#include <vramplan/solver.hpp>
 #include <vramplan/gpu_profile.hpp>
+#include <vramplan/solver.hpp>
 
 #include <CLI/CLI.hpp>
 
