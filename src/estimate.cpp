@@ -65,6 +65,14 @@ std::uint64_t MemoryEstimate::host_bytes() const {
     return n;
 }
 
+std::uint64_t MemoryEstimate::bytes_of(BufferKind kind, bool on_gpu) const {
+    std::uint64_t n = 0;
+    for (const auto& b : buffers) {
+        n += b.kind == kind && b.on_gpu == on_gpu ? b.bytes : 0;
+    }
+    return n;
+}
+
 std::uint64_t cuda_alloc_size(GgmlType type, const std::array<std::uint64_t, 4>& ne,
                               std::uint32_t n_dims) {
     std::uint64_t size = tensor_bytes(type, std::span(ne.data(), n_dims));

@@ -17,11 +17,7 @@ namespace vramplan {
 namespace {
 
 std::uint64_t sum_of(const ServicePlan& s, BufferKind kind, bool gpu) {
-    std::uint64_t n = 0;
-    for (const auto& b : s.estimate.buffers) {
-        n += b.kind == kind && b.on_gpu == gpu ? b.bytes : 0;
-    }
-    return n;
+    return s.estimate.bytes_of(kind, gpu);
 }
 
 std::string percent(double f) {
@@ -36,16 +32,20 @@ std::string header(const PlanContext& c, const Plan& p) {
 }
 
 std::uint64_t container_memory_mib(const ServicePlan& s, const PlanContext& c) {
+    const std::uint64_t base = c.deployment != nullptr ? c.deployment->container_memory_mib : 0;
+    return recommended_container_memory_mib(s.host_bytes, base);
+}
+
+} // namespace
+
+std::uint64_t recommended_container_memory_mib(std::uint64_t host_bytes, std::uint64_t floor_mib) {
     // What stays in host RAM (mapped weights, host compute and output buffers, CPU-side KV)
     // counts against the container's limit (page cache is charged to the cgroup): a quarter
     // more, rounded up to 256 MiB, and never below the deployment's own limit.
     const std::uint64_t need =
-        (s.host_bytes + s.host_bytes / 4 + (256ULL << 20) - 1) / (256ULL << 20) * 256;
-    const std::uint64_t base = c.deployment != nullptr ? c.deployment->container_memory_mib : 0;
-    return std::max(need, base);
+        (host_bytes + host_bytes / 4 + (256ULL << 20) - 1) / (256ULL << 20) * 256;
+    return std::max(need, floor_mib);
 }
-
-} // namespace
 
 PlanContext plan_context(const SolveOptions& options, const Deployment* deployment,
                          std::string command) {

@@ -183,6 +183,14 @@ const std::vector<Flag>& flags() {
          [](ServerArgs& a, const std::string& v, const std::string& f) {
              a.draft_gpu_layers = parse_n_gpu_layers(v, f);
          }},
+        {{"-hf", "-hfr", "--hf-repo"},
+         "LLAMA_ARG_HF_REPO",
+         true,
+         [](ServerArgs& a, const std::string& v, const std::string&) { a.hf_repo = v; }},
+        {{"-fit", "--fit"},
+         "LLAMA_ARG_FIT",
+         true,
+         [](ServerArgs& a, const std::string& v, const std::string& f) { a.fit = to_bool(v, f); }},
         {{"-mm", "--mmproj"},
          "LLAMA_ARG_MMPROJ",
          true,

@@ -40,6 +40,7 @@ struct MemoryEstimate {
 
     std::uint64_t gpu_bytes() const;
     std::uint64_t host_bytes() const;
+    std::uint64_t bytes_of(BufferKind kind, bool on_gpu) const; // one kind on one side
 };
 
 // The two graphs llama_context::sched_reserve reserves: prompt processing (min(n_ctx, n_ubatch)

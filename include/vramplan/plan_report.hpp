@@ -34,6 +34,9 @@ std::string render_plan_markdown(const Plan& p, const PlanContext& c);
 
 // The llama-server arguments of a planned service, as the compose file passes them.
 std::vector<std::string> server_flags(const ServicePlan& s, const PlanContext& c);
+// The container memory limit (MiB) for a server keeping `host_bytes` in host RAM: a quarter
+// more, rounded up to 256 MiB, at least `floor_mib`.
+std::uint64_t recommended_container_memory_mib(std::uint64_t host_bytes, std::uint64_t floor_mib);
 // The .env variable prefix of a service: CHAT, CODE, or the service name in capitals.
 std::string env_prefix(const ServiceRequest& r);
 

@@ -20,6 +20,8 @@ struct ServerArgs {
     std::optional<std::string> draft_model; // -md
     std::optional<int> draft_gpu_layers;    // -ngld
     std::optional<std::string> mmproj;      // -mm
+    std::optional<std::string> hf_repo;     // -hf: a model llama-server downloads
+    std::optional<bool> fit;                // --fit on|off (llama-server's default: on)
     std::vector<std::string> ignored;       // flags (with their values) without memory effect
 };
 

@@ -107,6 +107,7 @@ int run(int argc, char** argv) {
     register_synth(app, ctx);
     register_solve(app, ctx);
     register_scenarios(app, ctx);
+    register_check(app, ctx);
     app.add_subcommand("estimate", "Estimate llama.cpp's memory for a model and llama-server "
                                    "flags (vramplan estimate --help)")
         ->allow_extras();

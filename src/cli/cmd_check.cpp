@@ -1,0 +1,133 @@
+// `vramplan check`: a compose file (and its .env) against the GPU, for CI.
+
+#include "app.hpp"
+
+#include <vramplan/check_report.hpp>
+#include <vramplan/compose.hpp>
+#include <vramplan/dotenv.hpp>
+#include <vramplan/error.hpp>
+#include <vramplan/strings.hpp>
+#include <vramplan/text_file.hpp>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+
+namespace vramplan::cli {
+
+namespace {
+
+struct Options {
+    std::string compose_file;
+    std::string env_file;
+    std::string gpu;
+    std::string host = "default";
+    double host_bandwidth = 0;
+    double reserve_mib = 0;
+    std::string headroom;
+    std::string models_dir;
+    std::vector<std::string> profiles;
+    std::string format = "text";
+    bool json = false;
+    bool strict = false;
+};
+
+std::optional<std::string> process_env(std::string_view name) {
+    const char* v = std::getenv(std::string(name).c_str());
+    return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+}
+
+int run(const Options& o, const Context& ctx) {
+    const std::filesystem::path compose(o.compose_file);
+    const std::filesystem::path base_dir = compose.parent_path();
+
+    // Variables: the process environment first, then the .env file (Compose's precedence).
+    std::map<std::string, std::optional<std::string>> dotenv;
+    const std::filesystem::path env_path =
+        o.env_file.empty() ? base_dir / ".env" : std::filesystem::path(o.env_file);
+    std::error_code ec;
+    if (!o.env_file.empty() || std::filesystem::exists(env_path, ec)) {
+        for (auto& e : parse_dotenv(read_text_file(env_path), env_path.string(), process_env)) {
+            dotenv[e.name] = std::move(e.value);
+        }
+    }
+    const VariableLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
+        if (auto v = process_env(name)) {
+            return v;
+        }
+        if (auto it = dotenv.find(std::string(name)); it != dotenv.end()) {
+            return it->second;
+        }
+        return std::nullopt;
+    };
+
+    const ComposeDocument doc =
+        parse_compose_yaml(read_text_file(compose), compose.string(), lookup);
+    const ComposeProject project = read_compose(doc, base_dir, lookup);
+
+    CheckOptions co;
+    const SolveOptions so = budget_options(ctx, o.gpu, o.host, o.host_bandwidth, o.reserve_mib);
+    co.gpu = so.gpu;
+    co.reserve_bytes = so.reserve_bytes;
+    co.host_bandwidth_gb_s = so.host_bandwidth_gb_s;
+    co.headroom = o.headroom;
+    if (!o.models_dir.empty()) {
+        co.models_dir = o.models_dir;
+    }
+    co.profiles = o.profiles;
+    if (co.profiles.empty()) {
+        if (auto p = lookup("COMPOSE_PROFILES"); p && !p->empty()) {
+            co.profiles = split(*p, ',');
+        }
+    }
+    const CheckResult r = check_compose(project, ctx.catalog(), co);
+
+    const std::string format = o.json ? "json" : o.format;
+    if (format == "json") {
+        print(render_check_json(r, o.strict));
+    } else if (format == "github") {
+        print(render_check_github(r, o.strict));
+    } else {
+        print(render_check_text(r, o.strict));
+    }
+    return check_passed(r, o.strict) ? k_exit_ok : k_exit_does_not_fit;
+}
+
+} // namespace
+
+void register_check(CLI::App& app, Context& ctx) {
+    auto opt = std::make_shared<Options>();
+    CLI::App* cmd = app.add_subcommand(
+        "check", "Check that the llama-server services of a compose file fit the GPU (for CI)");
+    cmd->add_option("compose_file", opt->compose_file, "The compose file (compose.yml)")
+        ->required();
+    cmd->add_option("--gpu", opt->gpu, "GPU profile (vramplan gpus)")->required();
+    cmd->add_option("--env-file", opt->env_file,
+                    "Variables for interpolation (default: .env beside the compose file)");
+    cmd->add_option("--models-dir", opt->models_dir,
+                    "Host folder mounted at /models: read the real GGUF files (default: match "
+                    "file names to the catalog)");
+    cmd->add_option("--reserve", opt->reserve_mib, "MiB other programs hold on the GPU");
+    cmd->add_option("--headroom", opt->headroom,
+                    "MiB or N% kept free (default: 256 MiB per process, at least 5%)");
+    cmd->add_option("--host", opt->host, "Host profile for the speed of suggested layer counts")
+        ->capture_default_str();
+    cmd->add_option("--host-bandwidth", opt->host_bandwidth, "Host memory bandwidth, GB/s");
+    cmd->add_option("--profile", opt->profiles,
+                    "Compose profile to activate (repeatable; default: COMPOSE_PROFILES)");
+    cmd->add_option("--format", opt->format, "text, json or github (Actions annotations)")
+        ->check(CLI::IsMember({"text", "json", "github"}))
+        ->capture_default_str();
+    cmd->add_flag("--json", opt->json, "Same as --format json");
+    cmd->add_flag("--strict", opt->strict, "Warnings fail the check too");
+    cmd->footer(
+        "\nExamples:\n"
+        "  vramplan check docker/compose.p2.yml --gpu rtx4050\n"
+        "  vramplan check compose.yml --env-file prod.env --gpu rtx4090 --models-dir /srv/models\n"
+        "  vramplan check compose.yml --gpu rtx4050 --format github   (in GitHub Actions)\n"
+        "Exit codes: 0 pass, 1 errors (--strict: or warnings), 2 unreadable or invalid input.\n"
+        "docs/check.md lists every rule and its fix.");
+    cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run(*opt, ctx); }; });
+}
+
+} // namespace vramplan::cli

@@ -1,0 +1,93 @@
+#include <vramplan/error.hpp>
+#include <vramplan/shell_words.hpp>
+
+#include <fmt/format.h>
+
+namespace vramplan {
+
+namespace {
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+[[noreturn]] void unclosed(char quote, std::size_t at) {
+    throw Error(ErrorKind::data, {},
+                fmt::format("the {} opened at character {} is never closed",
+                            quote == '\'' ? "single quote" : "double quote", at + 1),
+                "close the quote, or write the command as a YAML list");
+}
+
+} // namespace
+
+std::vector<std::string> split_shell_words(std::string_view text) {
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (is_space(c)) {
+            if (in_word) {
+                words.push_back(std::move(word));
+                word.clear();
+                in_word = false;
+            }
+            ++i;
+            continue;
+        }
+        if (c == '\\' && i + 1 < text.size() && text[i + 1] == '\n') { // a line continuation
+            i += 2;
+            continue;
+        }
+        in_word = true;
+        if (c == '\'') {
+            const auto close = text.find('\'', i + 1);
+            if (close == std::string_view::npos) {
+                unclosed(c, i);
+            }
+            word.append(text.substr(i + 1, close - i - 1));
+            i = close + 1;
+        } else if (c == '"') {
+            const std::size_t open = i++;
+            while (true) {
+                if (i >= text.size()) {
+                    unclosed('"', open);
+                }
+                const char d = text[i++];
+                if (d == '"') {
+                    break;
+                }
+                if (d == '\\' && i < text.size()) {
+                    const char n = text[i];
+                    if (n == '"' || n == '\\' || n == '$' || n == '`') {
+                        word += n;
+                        ++i;
+                        continue;
+                    }
+                    if (n == '\n') {
+                        ++i;
+                        continue;
+                    }
+                }
+                word += d;
+            }
+        } else if (c == '\\') {
+            if (i + 1 >= text.size()) {
+                throw Error(ErrorKind::data, {}, "a backslash at the end of the command",
+                            "remove it, or quote it as '\\\\'");
+            }
+            word += text[i + 1];
+            i += 2;
+        } else {
+            word += c;
+            ++i;
+        }
+    }
+    if (in_word) {
+        words.push_back(std::move(word));
+    }
+    return words;
+}
+
+} // namespace vramplan
