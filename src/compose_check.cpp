@@ -392,16 +392,17 @@ private:
                 fix = fmt::format("use {} ({} MiB, the fastest layer counts that fit; vramplan "
                                   "solve writes the .env)",
                                   join(layers, ", "), format_mib(plan->vram_bytes));
-            } else if (plan && !plan->fixes.empty()) {
+            } else if (plan) {
                 std::vector<std::string> fixes;
                 for (std::size_t i = 0; i < plan->fixes.size() && i < 3; ++i) {
                     fixes.push_back(fmt::format("{} (frees {} MiB)", plan->fixes[i].change,
                                                 format_mib(plan->fixes[i].frees_bytes)));
                 }
+                fixes.push_back("fewer services on this GPU");
                 fix = fmt::format("even with no layers on the GPU they need {} MiB; try {}",
                                   format_mib(plan->vram_bytes), join(fixes, "; "));
             } else {
-                fix = "fewer services on this GPU, or a smaller --reserve/--headroom";
+                fix = "a smaller --reserve or --headroom: together they take the whole GPU";
             }
             // Point at the service whose layers the fix lowers most (where the change is).
             const CheckedService* at = members.front();

@@ -15,6 +15,10 @@ SourcePos pos_of(const YAML::Node& n) {
     return m.line < 0 ? SourcePos{} : SourcePos{m.line + 1, m.column + 1};
 }
 
+constexpr const char* k_alias_hint =
+    "an alias (*name) must not sit inside its own anchor (&name), and one compose file needs "
+    "only a few levels of nesting";
+
 class TreeBuilder {
 public:
     TreeBuilder(const std::string& source, const VariableLookup& lookup,
@@ -23,13 +27,17 @@ public:
 
     ComposeNode build(const YAML::Node& n, int depth) {
         if (++m_nodes > m_limits.max_nodes) {
-            fail(n, fmt::format("more than {} values once aliases are expanded (an alias that "
-                                "expands without bound?)",
-                                m_limits.max_nodes));
+            fail(n,
+                 fmt::format("more than {} values once aliases are expanded (an alias that "
+                             "expands without bound?)",
+                             m_limits.max_nodes),
+                 k_alias_hint);
         }
         if (depth > m_limits.max_depth) {
-            fail(n, fmt::format("nested deeper than {} levels (an alias that refers to itself?)",
-                                m_limits.max_depth));
+            fail(n,
+                 fmt::format("nested deeper than {} levels (an alias that refers to itself?)",
+                             m_limits.max_depth),
+                 k_alias_hint);
         }
         ComposeNode out;
         out.pos = pos_of(n);
@@ -56,8 +64,9 @@ public:
     std::vector<UnsetVariable> take_unset() { return std::move(m_unset); }
 
 private:
-    [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
-        throw Error(ErrorKind::data, format_location(m_source, pos_of(at)), what);
+    [[noreturn]] void fail(const YAML::Node& at, const std::string& what,
+                           std::string hint = {}) const {
+        throw Error(ErrorKind::data, format_location(m_source, pos_of(at)), what, std::move(hint));
     }
 
     std::string interpolated(const YAML::Node& n) {
