@@ -6,7 +6,9 @@ set -euo pipefail
 packages=(cmake g++ make libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev catch2)
 # clang builds the libFuzzer targets; optional for users, installed for the test suite.
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(clang clang-format git)
+    # docker-compose (1.29, Python): `docker-compose config` for the differential test of
+    # vramplan check's interpolation; it needs no Docker engine.
+    packages+=(clang clang-format git docker-compose)
 fi
 
 missing=()

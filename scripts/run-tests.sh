@@ -17,7 +17,7 @@ fuzz_seconds=${VRAMPLAN_FUZZ_SECONDS:-20}
 step() { printf '\n== %s\n' "$*"; }
 
 step "dependencies"
-./scripts/install-deps.sh --test
+./scripts/install-deps.sh --test  # docker-compose too, for the differential test
 ./scripts/install-oracle.sh  # node-llama-cpp for the oracle tests; skipped without npm
 
 step "format (clang-format $(clang-format --version | grep -o '[0-9]*\.[0-9.]*' | head -1))"
@@ -38,7 +38,7 @@ if [[ "$fuzz_seconds" != 0 ]]; then
         -DVRAMPLAN_FUZZ=ON -DVRAMPLAN_BENCH=OFF -DBUILD_TESTING=ON \
         -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
     cmake --build build/fuzz -j "$jobs" --target fuzz_gguf fuzz_catalog_yaml fuzz_gpu_yaml \
-        fuzz_server_args fuzz_plan_yaml
+        fuzz_server_args fuzz_plan_yaml fuzz_compose_text fuzz_compose_yaml
 fi
 
 step "benchmark (smoke run; figures are informative, not checked)"
@@ -50,7 +50,8 @@ if [[ "$fuzz_seconds" != 0 ]]; then
     step "fuzzing ${fuzz_seconds}s per target"
     corpus=$(mktemp -d)
     trap 'rm -rf "$corpus"' EXIT
-    mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu" "$corpus/args" "$corpus/plan"
+    mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu" "$corpus/args" "$corpus/plan" \
+        "$corpus/compose_text" "$corpus/compose_yaml"
     cp tests/fuzz/corpus/gguf/* tests/data/gguf/bad/*.gguf "$corpus/gguf/"
     cp models/*.yaml "$corpus/catalog/"
     cp profiles/gpus/*.yaml "$corpus/gpu/"
@@ -60,8 +61,16 @@ if [[ "$fuzz_seconds" != 0 ]]; then
         tests/golden/*/plan.yaml tests/golden/*/scenarios.yaml; do
         cp "$f" "$corpus/plan/${f//\//_}"
     done
+    for f in examples/p2/*.env examples/p2/.env tests/compose_diff/cases/*/.env \
+        tests/golden/*check*/*.env tests/fuzz/corpus/compose_text/*; do
+        cp "$f" "$corpus/compose_text/${f//\//_}"
+    done
+    for f in examples/p2/*.yml tests/compose_diff/cases/*/compose.yml \
+        tests/golden/*check*/compose.yml tests/golden/solve-p2-compose/stdout; do
+        cp "$f" "$corpus/compose_yaml/${f//\//_}"
+    done
     for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu server_args:args \
-        plan_yaml:plan; do
+        plan_yaml:plan compose_text:compose_text compose_yaml:compose_yaml; do
         name=${target%%:*}
         dir=${target##*:}
         # Crash reproducers land in build/fuzz/ (artifact_prefix) for a new bad/ corpus file.

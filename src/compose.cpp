@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 
 namespace vramplan {
 
@@ -429,6 +430,33 @@ std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
         return std::nullopt;
     }
     return static_cast<std::uint64_t>(*n * unit);
+}
+
+LoadedCompose load_compose(const std::filesystem::path& compose_file,
+                           const std::optional<std::filesystem::path>& env_file,
+                           const VariableLookup& environment) {
+    const std::filesystem::path base_dir = compose_file.parent_path();
+    const std::filesystem::path env_path = env_file.value_or(base_dir / ".env");
+    std::map<std::string, std::optional<std::string>> dotenv;
+    std::error_code ec;
+    if (env_file || std::filesystem::exists(env_path, ec)) {
+        for (auto& e : parse_dotenv(read_text_file(env_path), env_path.string(), environment)) {
+            dotenv[e.name] = std::move(e.value);
+        }
+    }
+    const VariableLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
+        if (auto v = environment(name)) {
+            return v;
+        }
+        if (auto it = dotenv.find(std::string(name)); it != dotenv.end()) {
+            return it->second;
+        }
+        return std::nullopt;
+    };
+    LoadedCompose out;
+    out.document = parse_compose_yaml(read_text_file(compose_file), compose_file.string(), lookup);
+    out.project = read_compose(out.document, base_dir, lookup);
+    return out;
 }
 
 ComposeProject read_compose(const ComposeDocument& doc, const std::filesystem::path& base_dir,

@@ -114,12 +114,12 @@ private:
             }
             ComposeNode value = build(kv.second, depth + 1);
             value.key_pos = pos_of(kv.first);
-            out.entries.emplace_back(key, std::move(value));
+            out.entries.push_back(ComposeEntry{key, std::move(value)});
         }
         for (auto& m : merged) {
             for (auto& [key, value] : m.entries) {
                 if (out.find(key) == nullptr) {
-                    out.entries.emplace_back(key, std::move(value));
+                    out.entries.push_back(ComposeEntry{key, std::move(value)});
                 }
             }
         }

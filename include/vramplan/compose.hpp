@@ -65,6 +65,17 @@ struct ComposeProject {
 ComposeProject read_compose(const ComposeDocument& doc, const std::filesystem::path& base_dir,
                             const VariableLookup& lookup);
 
+// A compose file read as `docker compose` does: variables from `environment` first (the process
+// environment), then the .env file: `env_file` when given, else .env beside the compose file when
+// there is one. Throws vramplan::Error for unreadable or invalid input.
+struct LoadedCompose {
+    ComposeDocument document;
+    ComposeProject project;
+};
+LoadedCompose load_compose(const std::filesystem::path& compose_file,
+                           const std::optional<std::filesystem::path>& env_file,
+                           const VariableLookup& environment);
+
 // Docker's byte sizes: 6144M, 6g, 1.5GB, 512m, 1024k, or plain bytes (units of 1024).
 std::optional<std::uint64_t> parse_byte_size(std::string_view text);
 

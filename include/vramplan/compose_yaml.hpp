@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace vramplan {
@@ -22,12 +21,14 @@ struct SourcePos {
 // "file:line:column", or "file" when the position is unknown.
 std::string format_location(const std::string& file, SourcePos pos);
 
+struct ComposeEntry;
+
 struct ComposeNode {
     enum class Kind { null, scalar, sequence, mapping };
     Kind kind = Kind::null;
-    std::string scalar;                                       // interpolated
-    std::vector<ComposeNode> items;                           // a sequence
-    std::vector<std::pair<std::string, ComposeNode>> entries; // a mapping, in file order
+    std::string scalar;                // interpolated
+    std::vector<ComposeNode> items;    // a sequence
+    std::vector<ComposeEntry> entries; // a mapping, in file order
     SourcePos pos;
     SourcePos key_pos; // a mapping value: where its key is written
 
@@ -35,6 +36,11 @@ struct ComposeNode {
     bool is_scalar() const { return kind == Kind::scalar; }
     bool is_sequence() const { return kind == Kind::sequence; }
     bool is_mapping() const { return kind == Kind::mapping; }
+};
+
+struct ComposeEntry {
+    std::string key;
+    ComposeNode value;
 };
 
 struct UnsetVariable {

@@ -4,13 +4,10 @@
 
 #include <vramplan/check_report.hpp>
 #include <vramplan/compose.hpp>
-#include <vramplan/dotenv.hpp>
 #include <vramplan/error.hpp>
 #include <vramplan/strings.hpp>
-#include <vramplan/text_file.hpp>
 
 #include <cstdlib>
-#include <map>
 #include <memory>
 
 namespace vramplan::cli {
@@ -38,32 +35,9 @@ std::optional<std::string> process_env(std::string_view name) {
 }
 
 int run(const Options& o, const Context& ctx) {
-    const std::filesystem::path compose(o.compose_file);
-    const std::filesystem::path base_dir = compose.parent_path();
-
-    // Variables: the process environment first, then the .env file (Compose's precedence).
-    std::map<std::string, std::optional<std::string>> dotenv;
-    const std::filesystem::path env_path =
-        o.env_file.empty() ? base_dir / ".env" : std::filesystem::path(o.env_file);
-    std::error_code ec;
-    if (!o.env_file.empty() || std::filesystem::exists(env_path, ec)) {
-        for (auto& e : parse_dotenv(read_text_file(env_path), env_path.string(), process_env)) {
-            dotenv[e.name] = std::move(e.value);
-        }
-    }
-    const VariableLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
-        if (auto v = process_env(name)) {
-            return v;
-        }
-        if (auto it = dotenv.find(std::string(name)); it != dotenv.end()) {
-            return it->second;
-        }
-        return std::nullopt;
-    };
-
-    const ComposeDocument doc =
-        parse_compose_yaml(read_text_file(compose), compose.string(), lookup);
-    const ComposeProject project = read_compose(doc, base_dir, lookup);
+    const std::optional<std::filesystem::path> env_file =
+        o.env_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.env_file);
+    const ComposeProject project = load_compose(o.compose_file, env_file, process_env).project;
 
     CheckOptions co;
     const SolveOptions so = budget_options(ctx, o.gpu, o.host, o.host_bandwidth, o.reserve_mib);
@@ -76,7 +50,7 @@ int run(const Options& o, const Context& ctx) {
     }
     co.profiles = o.profiles;
     if (co.profiles.empty()) {
-        if (auto p = lookup("COMPOSE_PROFILES"); p && !p->empty()) {
+        if (auto p = process_env("COMPOSE_PROFILES"); p && !p->empty()) {
             co.profiles = split(*p, ',');
         }
     }

@@ -36,13 +36,13 @@ TEST_CASE("values are interpolated, keys are not", "[compose_yaml]") {
     const ComposeNode* s = d.root.find("services");
     REQUIRE(s != nullptr);
     REQUIRE(s->entries.size() == 1);
-    CHECK(s->entries[0].first == "${TAG}");
-    CHECK(s->entries[0].second.find("image")->scalar == "llama.cpp:server-cuda");
+    CHECK(s->entries[0].key == "${TAG}");
+    CHECK(s->entries[0].value.find("image")->scalar == "llama.cpp:server-cuda");
 }
 
 TEST_CASE("positions of values and keys are 1-based", "[compose_yaml]") {
     const auto d = parse("services:\n  chat:\n    image: x\n");
-    const ComposeNode& chat = d.root.find("services")->entries[0].second;
+    const ComposeNode& chat = d.root.find("services")->entries[0].value;
     CHECK(chat.key_pos.line == 2);
     CHECK(chat.key_pos.column == 3);
     CHECK(chat.find("image")->pos.line == 3);
@@ -56,12 +56,12 @@ TEST_CASE("merge keys supply missing keys and explicit keys win", "[compose_yaml
                          "x-more: &more\n  image: b\n  runtime: nvidia\n"
                          "services:\n  s:\n    <<: [*base, *more]\n    ports: ['2:2']\n"
                          "  t:\n    \"<<\": literal\n");
-    const ComposeNode& s = d.root.find("services")->entries[0].second;
+    const ComposeNode& s = d.root.find("services")->entries[0].value;
     CHECK(s.find("image")->scalar == "a"); // the first merged mapping wins
     CHECK(s.find("runtime")->scalar == "nvidia");
     CHECK(s.find("ports")->items[0].scalar == "2:2");
     CHECK(s.find("<<") == nullptr);
-    const ComposeNode& t = d.root.find("services")->entries[1].second;
+    const ComposeNode& t = d.root.find("services")->entries[1].value;
     CHECK(t.find("<<")->scalar == "literal");
 }
 
@@ -105,5 +105,5 @@ TEST_CASE("an alias bomb is refused by the value limit", "[compose_yaml]") {
 TEST_CASE("a 1 MB value is read whole", "[compose_yaml]") {
     const std::string big(1 << 20, 'v');
     const auto d = parse("services:\n  a:\n    command: " + big + "\n");
-    CHECK(d.root.find("services")->entries[0].second.find("command")->scalar.size() == big.size());
+    CHECK(d.root.find("services")->entries[0].value.find("command")->scalar.size() == big.size());
 }
