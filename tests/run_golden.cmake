@@ -6,7 +6,8 @@
 #   stderr     optional; each line a text that standard error must contain
 # Placeholders in cmd and setup: @WORK@ (a fresh folder per case), @DATA@ (the source tree),
 # @CASE@ (the case folder). In output, the work folder prints as @WORK@ and the source tree as
-# @DATA@. VRAMPLAN_UPDATE_GOLDEN=1 rewrites stdout and exit_code; review the diff.
+# @DATA@. The command runs in the source tree, so relative paths (examples/p2/...) work and print
+# as written. VRAMPLAN_UPDATE_GOLDEN=1 rewrites stdout and exit_code; review the diff.
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
@@ -39,7 +40,7 @@ foreach(line IN LISTS cmd_lines)
     expand(line "${line}")
     list(APPEND args "${line}")
 endforeach()
-execute_process(COMMAND "${VRAMPLAN}" ${args}
+execute_process(COMMAND "${VRAMPLAN}" ${args} WORKING_DIRECTORY "${DATA_DIR}"
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 string(REPLACE "${WORK_DIR}" "@WORK@" out "${out}")
 string(REPLACE "${DATA_DIR}" "@DATA@" out "${out}")
