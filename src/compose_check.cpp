@@ -325,27 +325,33 @@ private:
     }
 
     void gpu_groups() {
+        // Services a finding left without an estimate still count for the headroom (a process
+        // each), not for memory.
         std::map<std::string, std::vector<const CheckedService*>> groups;
+        std::map<std::string, std::size_t> processes;
         for (const auto& c : m_result.services) {
-            if (!c.gpu_device.empty() && c.estimate) {
+            if (c.gpu_device.empty()) {
+                continue;
+            }
+            processes[c.gpu_device] += c.replicas;
+            if (c.estimate) {
                 groups[c.gpu_device].push_back(&c);
             }
         }
         for (const auto& [device, members] : groups) {
-            gpu_group(device, members);
+            gpu_group(device, members, processes[device]);
         }
     }
 
-    void gpu_group(const std::string& device, const std::vector<const CheckedService*>& members) {
+    void gpu_group(const std::string& device, const std::vector<const CheckedService*>& members,
+                   std::size_t processes) {
         const std::uint64_t total = m_options.gpu.total_bytes();
         GpuUsage g;
         g.device = device;
         std::vector<ServiceRequest> requests;
-        std::size_t processes = 0;
         for (const CheckedService* c : members) {
             g.services.push_back(c->name);
             g.vram_bytes += c->vram_bytes * c->replicas;
-            processes += c->replicas;
             for (std::uint32_t i = 0; i < c->replicas; ++i) {
                 ServiceRequest r;
                 r.name = c->name;
