@@ -7,13 +7,13 @@
 #   5. builds the libFuzzer targets with clang and runs each briefly on its seed corpus
 #   6. runs the benchmark once, so that it keeps working
 #   7. the oracle: the real llama.cpp (npm node-llama-cpp) against vramplan, in step 3's tests
-# Environment: VRAMPLAN_FUZZ_SECONDS (default 20 per target, 0 skips fuzzing),
+# Environment: VRAMPLAN_FUZZ_SECONDS (default 15 per target, 0 skips fuzzing),
 #              VRAMPLAN_JOBS (default: the number of cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${VRAMPLAN_JOBS:-$(nproc)}
-fuzz_seconds=${VRAMPLAN_FUZZ_SECONDS:-20}
+fuzz_seconds=${VRAMPLAN_FUZZ_SECONDS:-15}
 step() { printf '\n== %s\n' "$*"; }
 
 step "dependencies"

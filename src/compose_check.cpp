@@ -456,7 +456,9 @@ private:
             if (c->args.fit == std::optional<bool>(false)) {
                 continue;
             }
-            // --fit on with an explicit -ngl: at start-up the GPU holds what started before.
+            // --fit on with an explicit -ngl: llama.cpp's fit gives up on a user-set layer count
+            // (common/fit.cpp: "n_gpu_layers already set by user to N, abort") and the load
+            // goes ahead as given. At start-up the GPU holds what started before.
             std::uint64_t before = m_options.reserve_bytes;
             for (const CheckedService* o : members) {
                 if (o != c && starts_after(c->name, o->name)) {
@@ -467,7 +469,8 @@ private:
                 add(Severity::error, "fit-abort", c->name, c->pos,
                     fmt::format("--fit is on (llama-server's default) with -ngl {}, which needs "
                                 "{} MiB while {} MiB of the GPU's {} MiB are free when it starts: "
-                                "llama.cpp aborts the fit",
+                                "llama.cpp aborts the fit for a user-set -ngl and the load runs "
+                                "out of memory",
                                 layers_text(st.n_gpu_layers), format_mib(c->vram_bytes),
                                 format_mib(before < total ? total - before : 0), total >> 20),
                     "pass " + suggestion);
