@@ -30,7 +30,7 @@ ResolvedModel eighty_layer_model() {
     cm.arch = ArchitectureParams{"llama", 80, 2048, 16, 4, 5632, 32000};
     cm.arch.n_ctx_train = 8192;
     ResolvedModel m;
-    m.spec = synthesize_model(cm, FileType::q4_k_m);
+    m.spec_ptr = std::make_shared<const ModelSpec>(synthesize_model(cm, FileType::q4_k_m));
     m.label = cm.name;
     m.quant = "Q4_K_M";
     m.source = "synthetic";
@@ -92,11 +92,11 @@ int main(int argc, char** argv) {
                 services.push_back(
                     spec_service(fmt::format("s{}={}", i, c.models[i]), catalog, d, {}, 0));
             }
-            options += services.back().model.spec.n_layer + 2;
+            options += services.back().model.spec().n_layer + 2;
         }
         largest =
             &*std::max_element(services.begin(), services.end(), [](const auto& a, const auto& b) {
-                return a.model.spec.n_layer < b.model.spec.n_layer;
+                return a.model.spec().n_layer < b.model.spec().n_layer;
             });
         std::uint64_t sink = 0;
         const double solve_ms =
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
         ServerSettings full = largest->settings;
         full.n_gpu_layers = ServerSettings::k_layers_all;
         const double one_ms = bench::median<std::milli>(iterations, [&] {
-            sink += estimate_memory(largest->model.spec, full, &opt.gpu).gpu_bytes();
+            sink += estimate_memory(largest->model.spec(), full, &opt.gpu).gpu_bytes();
         });
         fmt::print("{:<32} {:>8} {:>10.1f} {:>16.2f} {:>9.0f}x\n", c.name, options, solve_ms,
                    one_ms, solve_ms / std::max(one_ms, 1e-6));

@@ -233,7 +233,7 @@ private:
         const bool gpu = !c.gpu_device.empty();
         try {
             c.estimate =
-                estimate_memory(c.model->spec, c.args.settings, gpu ? &m_options.gpu : nullptr);
+                estimate_memory(c.model->spec(), c.args.settings, gpu ? &m_options.gpu : nullptr);
         } catch (const Error& e) {
             const bool v_cache = e.message().find("V cache") != std::string::npos;
             add(Severity::error, v_cache ? "quantized-v-cache" : "llama-refuses", s.name, at,

@@ -131,7 +131,17 @@ GraphShape generation_graph_shape(const ContextParams& c) {
     return reservation(c, n_seqs, n_seqs);
 }
 
-MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, const GpuProfile* gpu) {
+std::optional<ReservedGraphs> build_reserved_graphs(const ModelSpec& m, const ServerSettings& s) {
+    if (!has_graph_builder(m.architecture)) {
+        return std::nullopt;
+    }
+    const ContextParams c = resolve_context(m, s);
+    return ReservedGraphs{build_llm_graph(m, prompt_graph_shape(c)),
+                          build_llm_graph(m, generation_graph_shape(c))};
+}
+
+MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, const GpuProfile* gpu,
+                               const ReservedGraphs* graphs) {
     MemoryEstimate e;
     e.context = resolve_context(m, s);
     const ContextParams& c = e.context;
@@ -240,7 +250,12 @@ MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, cons
     // --- compute: the larger of the prompt (pp) and generation (tg) reservations ---
     const GraphShape pp = prompt_graph_shape(c);
     const GraphShape tg = generation_graph_shape(c);
-    if (!has_graph_builder(m.architecture)) {
+    std::optional<ReservedGraphs> built;
+    if (graphs == nullptr && has_graph_builder(m.architecture)) {
+        built = build_reserved_graphs(m, s);
+        graphs = &*built;
+    }
+    if (graphs == nullptr) {
         // No graph model: the fallback formula, larger of the two reservations.
         const ComputeFormula a = compute_formula(m, pp);
         const ComputeFormula b = compute_formula(m, tg);
@@ -257,15 +272,14 @@ MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, cons
                           "': compute buffers come from an upper-leaning formula "
                           "(docs/memory-model.md, Fallback)");
     } else if (!has_gpu) {
-        const std::uint64_t bytes =
-            std::max(graph::allocate(build_llm_graph(m, pp), k_cpu_alignment),
-                     graph::allocate(build_llm_graph(m, tg), k_cpu_alignment));
+        const std::uint64_t bytes = std::max(graph::allocate(graphs->prompt, k_cpu_alignment),
+                                             graph::allocate(graphs->generation, k_cpu_alignment));
         e.buffers.push_back({BufferKind::compute, "CPU", false, bytes});
         e.compute_basis = Basis::replayed;
     } else {
         graph::SplitPeaks peak;
-        for (const GraphShape* gs : {&pp, &tg}) {
-            const graph::Graph g = build_llm_graph(m, *gs);
+        for (const graph::Graph* reserved : {&graphs->prompt, &graphs->generation}) {
+            const graph::Graph& g = *reserved;
             std::vector<bool> node_gpu(
                 g.nodes().empty() ? 0
                                   : static_cast<std::size_t>(

@@ -11,10 +11,10 @@ ResolvedModel resolve_model(const Catalog& catalog, const std::string& argument,
     ResolvedModel r;
     std::error_code ec;
     if (std::filesystem::is_regular_file(argument, ec)) {
-        r.spec = read_model(argument);
+        r.spec_ptr = std::make_shared<const ModelSpec>(read_model(argument));
         r.label = argument;
         r.source = "file";
-        r.quant = r.spec.file_type ? std::string(file_type_name(*r.spec.file_type)) : "unknown";
+        r.quant = r.spec().file_type ? std::string(file_type_name(*r.spec().file_type)) : "unknown";
         r.file = std::filesystem::path(argument).filename().string();
         return r;
     }
@@ -30,7 +30,8 @@ ResolvedModel resolve_model(const Catalog& catalog, const std::string& argument,
         ft = *q;
     }
     const bool imatrix = match.file != nullptr && match.file->imatrix;
-    r.spec = synthesize_model(*match.model, ft, RecipeOptions{imatrix, false});
+    r.spec_ptr = std::make_shared<const ModelSpec>(
+        synthesize_model(*match.model, ft, RecipeOptions{imatrix, false}));
     r.label = match.model->name;
     r.source = "catalog";
     r.quant = std::string(file_type_name(ft));

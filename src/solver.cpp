@@ -11,14 +11,15 @@ namespace vramplan {
 
 namespace {
 
-ServicePlan plan_service(const ServiceRequest& r, std::uint32_t n_gpu, const SolveOptions& o) {
+ServicePlan plan_service(const ServiceRequest& r, std::uint32_t n_gpu, const SolveOptions& o,
+                         const ReservedGraphs* graphs = nullptr) {
     ServicePlan p;
     p.request = r;
     p.request.settings.n_gpu_layers = static_cast<int>(n_gpu);
     p.n_gpu_layers = n_gpu;
-    p.estimate = estimate_memory(r.model.spec, p.request.settings, &o.gpu);
+    p.estimate = estimate_memory(r.model.spec(), p.request.settings, &o.gpu, graphs);
     p.speed =
-        generation_speed(r.model.spec, p.estimate, o.gpu.bandwidth_gb_s, o.host_bandwidth_gb_s);
+        generation_speed(r.model.spec(), p.estimate, o.gpu.bandwidth_gb_s, o.host_bandwidth_gb_s);
     p.vram_bytes = p.estimate.gpu_bytes();
     p.host_bytes = p.estimate.host_bytes();
     return p;
@@ -54,7 +55,7 @@ std::vector<Fix> find_fixes(const std::vector<ServicePlan>& at_minimum, const So
             }
         };
         const std::uint32_t ctx =
-            r.settings.n_ctx == 0 ? r.model.spec.n_ctx_train : r.settings.n_ctx;
+            r.settings.n_ctx == 0 ? r.model.spec().n_ctx_train : r.settings.n_ctx;
         if (ctx > 512) {
             ServiceRequest c = r;
             c.settings.n_ctx = std::max<std::uint32_t>(512, ctx / 2);
@@ -89,7 +90,7 @@ std::vector<Variant> setting_variants(const ServiceRequest& r, const SolveOption
     std::vector<Variant> out{{r, {}}};
     if (o.allow_ctx) {
         const std::uint32_t ctx =
-            r.settings.n_ctx == 0 ? r.model.spec.n_ctx_train : r.settings.n_ctx;
+            r.settings.n_ctx == 0 ? r.model.spec().n_ctx_train : r.settings.n_ctx;
         for (std::uint32_t c = ctx / 2; c >= 512; c /= 2) {
             Variant v{r, {fmt::format("-c {} (was {})", c, ctx)}};
             v.request.settings.n_ctx = c;
@@ -129,13 +130,23 @@ std::vector<ServicePlan> service_options(const ServiceRequest& r, const SolveOpt
                                          std::vector<double>& fractions) {
     std::vector<ServicePlan> out;
     std::vector<double> base_fraction;
-    const std::uint32_t total = r.model.spec.n_layer + 1;
+    const std::uint32_t total = r.model.spec().n_layer + 1;
     for (const auto& v : setting_variants(r, o)) {
         const bool base = v.changes.empty();
+        // The reserved graphs do not depend on the layer count: built once per variant.
+        std::optional<ReservedGraphs> graphs;
+        try {
+            graphs = build_reserved_graphs(v.request.model.spec(), v.request.settings);
+        } catch (const Error&) {
+            if (base) {
+                throw;
+            }
+            continue; // a change llama.cpp would refuse is no option
+        }
         for (std::uint32_t n = std::min(r.min_gpu_layers, total); n <= total; ++n) {
             ServicePlan p;
             try {
-                p = plan_service(v.request, n, o);
+                p = plan_service(v.request, n, o, graphs ? &*graphs : nullptr);
             } catch (const Error&) {
                 if (base) {
                     throw; // the requested settings themselves are refused
@@ -170,7 +181,8 @@ Plan evaluate(const std::vector<ServiceRequest>& services, const std::vector<int
     plan.budget_bytes = budget_of(options);
     for (std::size_t i = 0; i < services.size(); ++i) {
         const ServiceRequest& r = services[i];
-        const std::uint32_t n = gpu_layer_count(r.model.spec, n_gpu_layers.at(i), /*has_gpu=*/true);
+        const std::uint32_t n =
+            gpu_layer_count(r.model.spec(), n_gpu_layers.at(i), /*has_gpu=*/true);
         plan.services.push_back(plan_service(r, n, options));
         plan.vram_bytes += plan.services.back().vram_bytes;
     }

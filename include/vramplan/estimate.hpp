@@ -8,6 +8,7 @@
 #include <vramplan/model.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,21 @@ struct MemoryEstimate {
 GraphShape prompt_graph_shape(const ContextParams& c);
 GraphShape generation_graph_shape(const ContextParams& c);
 
+// The two graphs llama_context reserves for a model and settings. They do not depend on -ngl
+// (only where their nodes run does), so a caller costing many layer counts, the solver, builds
+// them once. nullopt for an architecture without a graph builder; throws ErrorKind::usage for
+// settings llama.cpp refuses.
+struct ReservedGraphs {
+    graph::Graph prompt;
+    graph::Graph generation;
+};
+std::optional<ReservedGraphs> build_reserved_graphs(const ModelSpec& m, const ServerSettings& s);
+
 // `gpu` null means a CPU-only build (--gpu none). Throws ErrorKind::usage for settings llama.cpp
 // refuses and ErrorKind::data for an architecture whose compute graph is not modelled.
-MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, const GpuProfile* gpu);
+// `graphs`, when given, must come from build_reserved_graphs(m, s) with any -ngl.
+MemoryEstimate estimate_memory(const ModelSpec& m, const ServerSettings& s, const GpuProfile* gpu,
+                               const ReservedGraphs* graphs = nullptr);
 
 // Which layers llama.cpp puts on the GPU for -ngl (llama_model::load_tensors): the output layer
 // first, then the blocks from the last backwards. Returns the number of layers, output included.

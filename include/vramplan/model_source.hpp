@@ -5,13 +5,16 @@
 #include <vramplan/catalog.hpp>
 #include <vramplan/model.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace vramplan {
 
 struct ResolvedModel {
-    ModelSpec spec;
+    // Shared, not copied: a plan holds a copy of its request for every layer count it costs.
+    std::shared_ptr<const ModelSpec> spec_ptr;
+    const ModelSpec& spec() const { return *spec_ptr; }
     std::string label;  // catalog name, or the file path as given
     std::string quant;  // file type name, or "unknown"
     std::string source; // "catalog" or "file"

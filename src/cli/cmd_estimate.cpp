@@ -87,7 +87,7 @@ int run_estimate(const Context& ctx, std::span<const std::string> argv) {
     subject.model = model.label;
     subject.source = model.source;
     subject.quant = model.quant;
-    const ModelSpec& m = model.spec;
+    const ModelSpec& m = model.spec();
     const MemoryEstimate e = estimate_memory(m, args.settings, gpu);
     print(json ? render_estimate_json(m, subject, e, args)
                : render_estimate_text(m, subject, e, args));
