@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 jobs=${VRAMPLAN_JOBS:-$(nproc)}
 fuzz_seconds=${VRAMPLAN_FUZZ_SECONDS:-15}
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 
 step "dependencies"
 ./scripts/install-deps.sh --test  # docker-compose too, for the differential test
