@@ -51,6 +51,16 @@ std::string signed_mib(std::int64_t bytes) {
     return bytes < 0 ? "-" + m : m;
 }
 
+// One kind of GPU buffer summed over the row's services: the components the team's hand
+// estimates counted once (CUDA context) or left out (KV cache, compute buffers).
+std::uint64_t gpu_component(const Plan& p, BufferKind kind) {
+    std::uint64_t n = 0;
+    for (const auto& s : p.services) {
+        n += s.estimate.bytes_of(kind, true);
+    }
+    return n;
+}
+
 std::string name_cell(const ScenarioResult& r) {
     return r.solved ? r.name + " (solver)" : r.name;
 }
@@ -85,12 +95,20 @@ TextTable scenario_table(const std::vector<ScenarioResult>& results, const PlanC
     TextTable t({{"scenario"},
                  {"layers on GPU"},
                  {"VRAM MiB per service"},
+                 {"weights", TextTable::Align::right},
+                 {"KV", TextTable::Align::right},
+                 {"compute", TextTable::Align::right},
+                 {"CUDA ctx", TextTable::Align::right},
                  {"VRAM MiB", TextTable::Align::right},
                  {"GPU left MiB", TextTable::Align::right},
                  {"speed of full offload"},
                  {"verdict"}});
     for (const auto& r : results) {
         t.add_row({name_cell(r), layers_cell(r.plan), vram_cell(r.plan),
+                   format_mib(gpu_component(r.plan, BufferKind::model)),
+                   format_mib(gpu_component(r.plan, BufferKind::kv)),
+                   format_mib(gpu_component(r.plan, BufferKind::compute)),
+                   format_mib(gpu_component(r.plan, BufferKind::runtime)),
                    format_mib(r.plan.vram_bytes), signed_mib(left_bytes(r.plan, c.reserve_bytes)),
                    speed_cell(r.plan), scenario_verdict(r.plan, c.reserve_bytes)});
     }
@@ -124,14 +142,19 @@ std::string render_scenarios_json(const std::vector<ScenarioResult>& results,
     for (const auto& r : results) {
         json services = json::array();
         for (const auto& s : r.plan.services) {
-            services.push_back({{"name", s.request.name},
-                                {"model_file", s.request.model.file},
-                                {"n_gpu_layers", s.n_gpu_layers},
-                                {"layers_total", s.estimate.layers_total},
-                                {"vram_bytes", s.vram_bytes},
-                                {"host_bytes", s.host_bytes},
-                                {"tokens_per_s", s.speed.tokens_per_s},
-                                {"fraction_of_full", s.speed.fraction_of_full}});
+            services.push_back(
+                {{"name", s.request.name},
+                 {"model_file", s.request.model.file},
+                 {"n_gpu_layers", s.n_gpu_layers},
+                 {"layers_total", s.estimate.layers_total},
+                 {"vram_bytes", s.vram_bytes},
+                 {"weights_gpu_bytes", s.estimate.bytes_of(BufferKind::model, true)},
+                 {"kv_gpu_bytes", s.estimate.bytes_of(BufferKind::kv, true)},
+                 {"compute_gpu_bytes", s.estimate.bytes_of(BufferKind::compute, true)},
+                 {"runtime_bytes", s.estimate.bytes_of(BufferKind::runtime, true)},
+                 {"host_bytes", s.host_bytes},
+                 {"tokens_per_s", s.speed.tokens_per_s},
+                 {"fraction_of_full", s.speed.fraction_of_full}});
         }
         rows.push_back({{"name", r.name},
                         {"solved", r.solved},
