@@ -111,19 +111,29 @@ bool same_layout(const Tensor& a, const Tensor& b) {
     return a.type == b.type && a.ne == b.ne && a.nb == b.nb;
 }
 
-// What the allocator walks: tensors (each with a buffer), leafs and nodes in order.
+// What the allocator walks: the graph's tensors plus the copies a split adds (each with a
+// buffer and its own sources), leafs and nodes in order. The graph's tensors are referenced, not
+// copied: the solver replays one graph for every layer count.
 struct Plan {
-    std::vector<Tensor> tensors;
+    const Graph* graph = nullptr;
+    std::size_t n_graph = 0;                     // tensors of the graph used (ids below this)
+    std::vector<Tensor> extra;                   // copies added by a split, ids from n_graph
+    std::vector<std::array<int, k_max_src>> src; // sources per id, rewired to copies
     std::vector<int> buffer;
     std::vector<int> leafs;
     std::vector<int> nodes;
     int cuda_buffer = -1; // the buffer, if any, that uses CUDA allocation sizes
+
+    const Tensor& at(int t) const {
+        const auto i = static_cast<std::size_t>(t);
+        return i < n_graph ? graph->at(t) : extra[i - n_graph];
+    }
+    std::size_t size() const { return n_graph + extra.size(); }
 };
 
 class Replay {
 public:
-    Replay(const Plan& p, const std::vector<std::uint64_t>& alignments)
-        : m_p(p), m_hn(p.tensors.size()) {
+    Replay(const Plan& p, const std::vector<std::uint64_t>& alignments) : m_p(p), m_hn(p.size()) {
         for (auto a : alignments) {
             m_alloc.emplace_back(a);
         }
@@ -141,7 +151,7 @@ public:
             if (t.input) {
                 allocate(n);
             }
-            for (int s : t.src) {
+            for (int s : src_of(n)) {
                 if (s == k_no_tensor) {
                     continue;
                 }
@@ -152,14 +162,13 @@ public:
             }
         }
         for (int n : m_p.nodes) {
-            const Tensor& t = at(n);
-            for (int s : t.src) {
+            for (int s : src_of(n)) {
                 if (s != k_no_tensor) {
                     allocate(s);
                 }
             }
             allocate(n);
-            for (int s : t.src) {
+            for (int s : src_of(n)) {
                 if (s != k_no_tensor) {
                     release(s);
                 }
@@ -173,7 +182,10 @@ public:
     }
 
 private:
-    const Tensor& at(int t) const { return m_p.tensors[static_cast<std::size_t>(t)]; }
+    const Tensor& at(int t) const { return m_p.at(t); }
+    const std::array<int, k_max_src>& src_of(int t) const {
+        return m_p.src[static_cast<std::size_t>(t)];
+    }
     HashNode& hn(int t) { return m_hn[static_cast<std::size_t>(t)]; }
     DynAllocator& alloc_of(int t) {
         return m_alloc[static_cast<std::size_t>(m_p.buffer[static_cast<std::size_t>(t)])];
@@ -193,7 +205,7 @@ private:
         HashNode& h = hn(n);
         h.allocated = true;
         if (can_inplace(t.op)) {
-            for (int s : t.src) {
+            for (int s : src_of(n)) {
                 if (s == k_no_tensor) {
                     continue;
                 }
@@ -262,10 +274,13 @@ Plan single_buffer_plan(const Graph& g) {
     for (int t : g.leafs()) {
         max_id = std::max(max_id, t);
     }
+    p.graph = &g;
+    p.n_graph = static_cast<std::size_t>(max_id + 1);
+    p.src.reserve(p.n_graph);
     for (int i = 0; i <= max_id; ++i) {
-        p.tensors.push_back(g.at(i));
+        p.src.push_back(g.at(i).src);
     }
-    p.buffer.assign(p.tensors.size(), 0);
+    p.buffer.assign(p.n_graph, 0);
     p.leafs = g.leafs();
     p.nodes = g.nodes();
     return p;
@@ -298,13 +313,13 @@ SplitPeaks allocate_split(const Graph& g, const std::vector<bool>& on_gpu,
     constexpr int k_host = 0;
     constexpr int k_gpu = 1;
     Plan p = single_buffer_plan(g);
-    const std::size_t n_original = p.tensors.size();
+    const std::size_t n_original = p.n_graph;
     auto device = [&](int t) {
         const auto i = static_cast<std::size_t>(t);
         if (i >= n_original) {
             return p.buffer[i];
         }
-        if (p.tensors[i].op == Op::none) {
+        if (p.at(t).op == Op::none) {
             return k_host; // graph inputs live on the CPU backend
         }
         return i < on_gpu.size() && on_gpu[i] ? k_gpu : k_host;
@@ -328,20 +343,21 @@ SplitPeaks allocate_split(const Graph& g, const std::vector<bool>& on_gpu,
         for (std::size_t k = i; k < j; ++k) {
             const auto n = static_cast<std::size_t>(order[k]);
             for (std::size_t slot = 0; slot < k_max_src; ++slot) {
-                const int s = p.tensors[n].src[slot];
-                if (s == k_no_tensor || p.tensors[static_cast<std::size_t>(s)].external ||
-                    device(s) == dev) {
+                const int s = p.src[n][slot];
+                if (s == k_no_tensor || p.at(s).external || device(s) == dev) {
                     continue;
                 }
                 auto it = std::find_if(copies.begin(), copies.end(),
                                        [&](const auto& c) { return c.first == s; });
                 if (it == copies.end()) {
-                    p.tensors.push_back(contiguous_copy(p.tensors[static_cast<std::size_t>(s)], s));
+                    const Tensor copy = contiguous_copy(p.at(s), s);
+                    p.extra.push_back(copy);
+                    p.src.push_back(copy.src);
                     p.buffer.push_back(dev);
-                    copies.emplace_back(s, static_cast<int>(p.tensors.size() - 1));
+                    copies.emplace_back(s, static_cast<int>(p.size() - 1));
                     it = copies.end() - 1;
                 }
-                p.tensors[n].src[slot] = it->second;
+                p.src[n][slot] = it->second;
             }
         }
         for (const auto& c : copies) {
