@@ -22,15 +22,25 @@ std::string base_name(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-bool is_llama_server_image(const std::string& image) {
+// An image reference split into its last path component and its tag, lower-cased.
+std::pair<std::string, std::string> image_repo_tag(const std::string& image) {
     const std::string lower = to_lower(image);
     const auto slash = lower.rfind('/');
     const std::string last = slash == std::string::npos ? lower : lower.substr(slash + 1);
     const auto colon = last.find(':');
-    const std::string repo = last.substr(0, colon);
-    const std::string tag = colon == std::string::npos ? "" : last.substr(colon + 1);
+    return {last.substr(0, colon), colon == std::string::npos ? "" : last.substr(colon + 1)};
+}
+
+bool is_llama_server_image(const std::string& image) {
+    const auto [repo, tag] = image_repo_tag(image);
     return (repo == "llama.cpp" && tag.starts_with("server")) ||
            repo.find("llama-server") != std::string::npos;
+}
+
+// llama.cpp's "full" images run tools.sh, whose --server (or -s) starts llama-server.
+bool is_llama_full_image(const std::string& image) {
+    const auto [repo, tag] = image_repo_tag(image);
+    return repo == "llama.cpp" && tag.starts_with("full");
 }
 
 // The words after the llama-server program, looking inside `sh -c "..."` too.
@@ -522,6 +532,15 @@ std::optional<std::vector<std::string>> llama_server_arguments(const ComposeServ
     }
     if (s.image && is_llama_server_image(*s.image) && !s.entrypoint) {
         return command; // the image's entrypoint is llama-server
+    }
+    if (s.image && is_llama_full_image(*s.image) && !s.entrypoint && !command.empty() &&
+        (command[0] == "--server" || command[0] == "-s")) {
+        return std::vector<std::string>(command.begin() + 1, command.end());
+    }
+    // An image of the user's own (built from a Dockerfile, say) configured the way only
+    // llama-server is: by LLAMA_ARG_MODEL.
+    if (!s.entrypoint && s.environment.contains("LLAMA_ARG_MODEL")) {
+        return command;
     }
     return std::nullopt;
 }

@@ -75,6 +75,19 @@ TEST_CASE("llama-server is recognized by image, entrypoint, command or shell", "
     CHECK(llama_server_arguments(s) == std::vector<std::string>{"-m", "x y.gguf"});
     s.entrypoint = std::vector<std::string>{"redis-server"};
     CHECK_FALSE(llama_server_arguments(s));
+
+    ComposeService full;
+    full.image = "ghcr.io/ggml-org/llama.cpp:full-cuda";
+    full.command = std::vector<std::string>{"--server", "-m", "a.gguf"};
+    CHECK(llama_server_arguments(full) == std::vector<std::string>{"-m", "a.gguf"});
+    full.command = std::vector<std::string>{"--run", "-m", "a.gguf"};
+    CHECK_FALSE(llama_server_arguments(full));
+
+    ComposeService built; // an image of the team's own, configured by LLAMA_ARG_*
+    built.environment["LLAMA_ARG_MODEL"] = "/models/a.gguf";
+    CHECK(llama_server_arguments(built) == std::vector<std::string>{});
+    built.environment.clear();
+    CHECK_FALSE(llama_server_arguments(built));
 }
 
 TEST_CASE("the team's plan passes and all layers fail with the solver's fix", "[check]") {
