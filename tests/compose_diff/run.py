@@ -36,7 +36,7 @@ def normalize(services, from_compose):
         if isinstance(v, list):
             return [text(x) for x in v]
         if isinstance(v, dict):
-            return {k: text(x) for k, x in v.items()}
+            return {text(k): text(x) for k, x in v.items()}
         return v if v is None else str(v)
 
     out = {}
