@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
 
 namespace vramplan {
 
@@ -437,25 +438,26 @@ LoadedCompose load_compose(const std::filesystem::path& compose_file,
                            const VariableLookup& environment) {
     const std::filesystem::path base_dir = compose_file.parent_path();
     const std::filesystem::path env_path = env_file.value_or(base_dir / ".env");
-    std::map<std::string, std::optional<std::string>> dotenv;
+    auto dotenv = std::make_shared<std::map<std::string, std::optional<std::string>>>();
     std::error_code ec;
     if (env_file || std::filesystem::exists(env_path, ec)) {
         for (auto& e : parse_dotenv(read_text_file(env_path), env_path.string(), environment)) {
-            dotenv[e.name] = std::move(e.value);
+            (*dotenv)[e.name] = std::move(e.value);
         }
     }
-    const VariableLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
+    LoadedCompose out;
+    out.lookup = [environment, dotenv](std::string_view name) -> std::optional<std::string> {
         if (auto v = environment(name)) {
             return v;
         }
-        if (auto it = dotenv.find(std::string(name)); it != dotenv.end()) {
+        if (auto it = dotenv->find(std::string(name)); it != dotenv->end()) {
             return it->second;
         }
         return std::nullopt;
     };
-    LoadedCompose out;
-    out.document = parse_compose_yaml(read_text_file(compose_file), compose_file.string(), lookup);
-    out.project = read_compose(out.document, base_dir, lookup);
+    out.document =
+        parse_compose_yaml(read_text_file(compose_file), compose_file.string(), out.lookup);
+    out.project = read_compose(out.document, base_dir, out.lookup);
     return out;
 }
 

@@ -71,6 +71,7 @@ ComposeProject read_compose(const ComposeDocument& doc, const std::filesystem::p
 struct LoadedCompose {
     ComposeDocument document;
     ComposeProject project;
+    VariableLookup lookup; // the environment, then the .env file (COMPOSE_PROFILES, say)
 };
 LoadedCompose load_compose(const std::filesystem::path& compose_file,
                            const std::optional<std::filesystem::path>& env_file,
