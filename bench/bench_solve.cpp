@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     const Deployment d = load_deployment(root, "p2");
     SolveOptions o;
     o.gpu = GpuProfiles::load(root + "/profiles/gpus").resolve("rtx4050");
-    o.host_bandwidth_gb_s = 76.8;
+    o.host = load_host_profile(root, "default");
     o.headroom_bytes = 512ULL << 20;
 
     struct Case {

@@ -380,7 +380,7 @@ private:
         so.gpu = m_options.gpu;
         so.reserve_bytes = m_options.reserve_bytes;
         so.headroom_bytes = g.headroom_bytes;
-        so.host_bandwidth_gb_s = m_options.host_bandwidth_gb_s;
+        so.host = m_options.host;
         std::optional<Plan> plan;
         if (held < total) {
             plan = solve(requests, so);

@@ -4,6 +4,8 @@
 #include <vramplan/error.hpp>
 #include <vramplan/text_file.hpp>
 
+#include <algorithm>
+
 namespace vramplan {
 
 namespace {
@@ -22,6 +24,15 @@ auto load_named(const std::filesystem::path& dir, std::string_view name, const c
     return parse(read_text_file(p), p.string());
 }
 
+// `prompt_tokens` and `generated_tokens` of a settings or service map, over `base`.
+Workload read_workload(const yaml::MapReader& r, Workload base) {
+    base.prompt_tokens = static_cast<std::uint32_t>(
+        r.optional_uint("prompt_tokens", 0, 1U << 24).value_or(base.prompt_tokens));
+    base.generated_tokens = static_cast<std::uint32_t>(
+        r.optional_uint("generated_tokens", 1, 1U << 24).value_or(base.generated_tokens));
+    return base;
+}
+
 } // namespace
 
 Deployment parse_deployment(std::string_view yaml_text, const std::string& source) {
@@ -36,12 +47,14 @@ Deployment parse_deployment(std::string_view yaml_text, const std::string& sourc
     d.models_dir = r.optional_string("models_dir").value_or("/models");
     d.compose_file = r.optional_string("compose_file").value_or("compose.yml");
     const yaml::MapReader s(r.node("settings"), source);
-    s.only_keys({"ctx", "batch", "threads", "parallel", "cont_batching"});
+    s.only_keys({"ctx", "batch", "threads", "parallel", "cont_batching", "prompt_tokens",
+                 "generated_tokens"});
     d.ctx = static_cast<std::uint32_t>(s.optional_uint("ctx", 0, 1U << 24).value_or(0));
     d.batch = static_cast<std::uint32_t>(s.optional_uint("batch", 1, 1U << 20).value_or(2048));
     d.threads = static_cast<std::uint32_t>(s.optional_uint("threads", 1, 4096).value_or(0));
     d.parallel = s.has("parallel") ? static_cast<int>(s.uint("parallel", 1, 4096)) : -1;
     d.cont_batching = s.boolean("cont_batching", true);
+    d.workload = read_workload(s, Workload{});
     if (r.has("container")) {
         const yaml::MapReader c(r.node("container"), source);
         c.only_keys({"cpus", "memory_mib"});
@@ -52,11 +65,14 @@ Deployment parse_deployment(std::string_view yaml_text, const std::string& sourc
     (void)yaml::MapReader(services, source);
     for (const auto& kv : services) {
         const yaml::MapReader sr(kv.second, source);
-        sr.only_keys({"name", "port", "priority"});
+        sr.only_keys({"name", "port", "priority", "prompt_tokens", "generated_tokens"});
         RoleDefaults rd;
         rd.service = sr.string("name");
         rd.port = static_cast<std::uint16_t>(sr.uint("port", 1, 65535));
         rd.priority = static_cast<int>(sr.optional_uint("priority", 0, 1000).value_or(1));
+        if (sr.has("prompt_tokens") || sr.has("generated_tokens")) {
+            rd.workload = read_workload(sr, d.workload);
+        }
         d.roles[kv.first.Scalar()] = rd;
     }
     return d;
@@ -69,12 +85,21 @@ Deployment load_deployment(const std::filesystem::path& data_dir, std::string_vi
 HostProfile parse_host_profile(std::string_view yaml_text, const std::string& source) {
     const YAML::Node root = yaml::parse(yaml_text, source);
     const yaml::MapReader r(root, source);
-    r.only_keys({"name", "display_name", "bandwidth_gb_s", "bandwidth_source"});
+    r.only_keys({"name", "display_name", "bandwidth_gb_s", "bandwidth_source", "cores",
+                 "core_gflops", "compute_source"});
     HostProfile h;
     h.name = r.string("name");
     h.bandwidth_gb_s = r.number("bandwidth_gb_s", 0.1, 1e5);
     h.bandwidth_source = r.string("bandwidth_source");
+    h.cores = static_cast<std::uint32_t>(r.uint("cores", 1, 4096));
+    h.core_gflops = r.number("core_gflops", 0.1, 1e5);
+    h.compute_source = r.string("compute_source");
     return h;
+}
+
+double HostProfile::gflops(std::uint32_t threads) const {
+    const std::uint32_t used = threads == 0 ? cores : std::min(threads, cores);
+    return core_gflops * used;
 }
 
 HostProfile load_host_profile(const std::filesystem::path& data_dir, std::string_view name) {

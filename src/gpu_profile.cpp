@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -22,12 +23,44 @@ std::uint64_t estimate_context_mib(std::uint32_t sm_count) {
     return static_cast<std::uint64_t>(std::ceil(std::max(mib, 0.0)));
 }
 
+std::uint32_t tensor_flops_per_sm_clock(std::string_view cc) {
+    // Tensor cores per SM x FP16 FMAs per core per clock x 2 (dense, FP16 accumulate): Volta and
+    // Turing 8 x 64, GA100 4 x 256, GA10x and Ada 4 x 128, Hopper 4 x 512, consumer Blackwell
+    // 4 x 128 (whitepapers; e.g. RTX 4090: 128 SMs x 2520 MHz x 1024 = 330.3 TFLOPS).
+    struct Rate {
+        std::string_view cc;
+        std::uint32_t flops;
+    };
+    static constexpr std::array<Rate, 7> k_rates{{{"7.0", 1024},
+                                                  {"7.5", 1024},
+                                                  {"8.0", 2048},
+                                                  {"8.6", 1024},
+                                                  {"8.9", 1024},
+                                                  {"9.0", 4096},
+                                                  {"12.0", 1024}}};
+    for (const auto& r : k_rates) {
+        if (r.cc == cc) {
+            return r.flops;
+        }
+    }
+    return 0;
+}
+
+double pcie_gb_s(std::uint32_t generation, std::uint32_t lanes) {
+    if (generation < 3 || generation > 6) {
+        return 0;
+    }
+    const double gt_s = 8.0 * static_cast<double>(1U << (generation - 3)); // 8, 16, 32, 64
+    return gt_s * 128.0 / 130.0 / 8.0 * lanes;
+}
+
 GpuProfile parse_gpu_profile(std::string_view yaml_text, const std::string& source) {
     const YAML::Node root = yaml::parse(yaml_text, source);
     const yaml::MapReader r(root, source);
     r.only_keys({"name", "aliases", "display_name", "architecture", "compute_capability",
                  "sm_count", "memory_total_mib", "memory_total_source", "reserved_mib",
-                 "bandwidth_gb_s", "bandwidth_source", "runtime_overhead_mib",
+                 "bandwidth_gb_s", "bandwidth_source", "boost_clock_mhz", "fp16_tensor_tflops",
+                 "compute_source", "pcie_generation", "pcie_lanes", "runtime_overhead_mib",
                  "runtime_overhead_source"});
     GpuProfile g;
     g.source_path = source;
@@ -53,6 +86,28 @@ GpuProfile parse_gpu_profile(std::string_view yaml_text, const std::string& sour
     g.reserved_mib = r.optional_uint("reserved_mib", 0, g.memory_total_mib - 1).value_or(0);
     g.bandwidth_gb_s = r.number("bandwidth_gb_s", 1.0, 1e6);
     g.bandwidth_source = r.string("bandwidth_source");
+    // Compute figures are optional: without them prompt processing is not estimated.
+    g.boost_clock_mhz = r.optional_number("boost_clock_mhz", 100, 1e4).value_or(0);
+    if (const auto given = r.optional_number("fp16_tensor_tflops", 0.1, 1e5)) {
+        g.fp16_tensor_tflops = *given;
+    } else if (g.boost_clock_mhz > 0) {
+        const std::uint32_t per_clock = tensor_flops_per_sm_clock(g.compute_capability);
+        if (per_clock == 0) {
+            r.fail(r.node("boost_clock_mhz"),
+                   fmt::format("no tensor-core rate is known for compute capability '{}': give "
+                               "fp16_tensor_tflops instead",
+                               g.compute_capability));
+        }
+        g.fp16_tensor_tflops = g.sm_count * g.boost_clock_mhz * 1e6 * per_clock / 1e12;
+    }
+    if (g.fp16_tensor_tflops > 0) {
+        g.compute_source = r.string("compute_source");
+    }
+    g.pcie_generation =
+        static_cast<std::uint32_t>(r.optional_uint("pcie_generation", 3, 6).value_or(0));
+    if (g.pcie_generation != 0) {
+        g.pcie_lanes = static_cast<std::uint32_t>(r.uint("pcie_lanes", 1, 16));
+    }
     if (const auto measured = r.optional_uint("runtime_overhead_mib", 0, g.memory_total_mib)) {
         g.runtime_overhead_mib = *measured;
         g.runtime_overhead_measured = true;

@@ -24,6 +24,36 @@ std::string percent(double f) {
     return fmt::format("{:.0f}%", f * 100.0);
 }
 
+std::string prompt_speed(const SpeedEstimate& s) {
+    return s.prompt_tokens_per_s > 0 ? fmt::format("{:.0f}", s.prompt_tokens_per_s)
+                                     : std::string("n/a");
+}
+
+// Where the printed speeds come from: the peak rates and each service's typical request.
+std::string speed_basis(const Plan& p, const PlanContext& c) {
+    std::vector<std::string> requests;
+    for (const auto& s : p.services) {
+        requests.push_back(fmt::format("{} {}+{}", s.request.name, s.speed.workload.prompt_tokens,
+                                       s.speed.workload.generated_tokens));
+    }
+    std::string out = fmt::format(
+        "speeds: upper bounds from peak rates, to compare plans (docs/solver.md). Generation: "
+        "memory bandwidth (GPU {:.0f} GB/s, host {:.1f} GB/s).\n",
+        c.rates.gpu_bandwidth_gb_s, c.rates.host_bandwidth_gb_s);
+    if (c.rates.gpu_tflops > 0) {
+        out += fmt::format("  prompts: GPU tensor compute ({:.1f} TFLOPS FP16), the weights of "
+                           "layers left in host RAM copied over PCIe ({:.1f} GB/s) per "
+                           "micro-batch.\n",
+                           c.rates.gpu_tflops, c.rates.pcie_gb_s);
+    } else {
+        out += "  prompts: not estimated (the GPU profile has no compute figures).\n";
+    }
+    out += fmt::format("  'of full': one request (prompt+generated tokens: {}) with all layers "
+                       "on the GPU, over the time it takes in this plan.\n",
+                       join(requests, ", "));
+    return out;
+}
+
 std::string header(const PlanContext& c, const Plan& p) {
     return fmt::format("{} {}: {}\n# GPU {} MiB; planned VRAM {} MiB; headroom left {} MiB\n",
                        k_written_by, VRAMPLAN_VERSION, c.command, p.total_bytes >> 20,
@@ -52,8 +82,7 @@ PlanContext plan_context(const SolveOptions& options, const Deployment* deployme
     PlanContext c;
     c.deployment = deployment;
     c.command = std::move(command);
-    c.gpu_bandwidth_gb_s = options.gpu.bandwidth_gb_s;
-    c.host_bandwidth_gb_s = options.host_bandwidth_gb_s;
+    c.rates = compute_rates(options, ServiceRequest{});
     c.reserve_bytes = options.reserve_bytes;
     c.headroom_bytes = options.headroom_bytes;
     return c;
@@ -113,7 +142,8 @@ std::string render_plan_text(const Plan& p, const PlanContext& c) {
                  {"CUDA ctx", TextTable::Align::right},
                  {"VRAM MiB", TextTable::Align::right},
                  {"host MiB", TextTable::Align::right},
-                 {"tok/s", TextTable::Align::right},
+                 {"gen tok/s", TextTable::Align::right},
+                 {"prompt tok/s", TextTable::Align::right},
                  {"of full", TextTable::Align::right}});
     for (const auto& s : p.services) {
         t.add_row({s.request.name, s.request.model.file,
@@ -123,7 +153,7 @@ std::string render_plan_text(const Plan& p, const PlanContext& c) {
                    format_mib(sum_of(s, BufferKind::compute, true)),
                    format_mib(sum_of(s, BufferKind::runtime, true)), format_mib(s.vram_bytes),
                    format_mib(s.host_bytes), fmt::format("{:.1f}", s.speed.tokens_per_s),
-                   percent(s.speed.fraction_of_full)});
+                   prompt_speed(s.speed), percent(s.speed.fraction_of_full())});
     }
     out += t.render() + "\n";
     for (const auto& s : p.services) {
@@ -157,11 +187,7 @@ std::string render_plan_text(const Plan& p, const PlanContext& c) {
         out += "  or: a smaller model, a smaller --headroom (less safety margin), or a GPU with "
                "more memory\n";
     }
-    out +=
-        fmt::format("\nspeeds: token generation from peak bandwidth (GPU {:.0f} GB/s, host {:.1f} "
-                    "GB/s), an upper bound to compare plans; 'of full' is against all layers "
-                    "on the GPU (docs/solver.md)\n",
-                    c.gpu_bandwidth_gb_s, c.host_bandwidth_gb_s);
+    out += "\n" + speed_basis(p, c);
     return out;
 }
 
@@ -183,7 +209,15 @@ std::string render_plan_json(const Plan& p, const PlanContext& c) {
                             {"compute_gpu_bytes", sum_of(s, BufferKind::compute, true)},
                             {"runtime_bytes", sum_of(s, BufferKind::runtime, true)},
                             {"tokens_per_s", s.speed.tokens_per_s},
-                            {"speed_vs_full", s.speed.fraction_of_full},
+                            {"prompt_tokens_per_s", s.speed.prompt_tokens_per_s},
+                            {"speed_vs_full", s.speed.fraction_of_full()},
+                            {"generation_vs_full", s.speed.generation_fraction_of_full()},
+                            {"prompt_vs_full", s.speed.prompt_fraction_of_full()},
+                            {"request",
+                             {{"prompt_tokens", s.speed.workload.prompt_tokens},
+                              {"generated_tokens", s.speed.workload.generated_tokens},
+                              {"seconds", s.speed.request_seconds},
+                              {"full_offload_seconds", s.speed.full_offload_request_seconds}}},
                             {"container_memory_mib", container_memory_mib(s, c)},
                             {"changes", s.changes},
                             {"flags", server_flags(s, c)}});
@@ -267,13 +301,15 @@ std::string render_plan_markdown(const Plan& p, const PlanContext& c) {
                  {"layers on GPU"},
                  {"VRAM MiB"},
                  {"host MiB"},
-                 {"tok/s (bound)"},
+                 {"gen tok/s (bound)"},
+                 {"prompt tok/s (bound)"},
                  {"of full offload"}});
     for (const auto& s : p.services) {
         t.add_row({s.request.name, s.request.model.file,
                    fmt::format("{}/{}", s.n_gpu_layers, s.estimate.layers_total),
                    format_mib(s.vram_bytes), format_mib(s.host_bytes),
-                   fmt::format("{:.1f}", s.speed.tokens_per_s), percent(s.speed.fraction_of_full)});
+                   fmt::format("{:.1f}", s.speed.tokens_per_s), prompt_speed(s.speed),
+                   percent(s.speed.fraction_of_full())});
     }
     std::string out = t.render_markdown();
     out += fmt::format("\nGPU {} MiB, budget {} MiB after {} MiB reserved and {} MiB headroom; "

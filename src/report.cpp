@@ -361,6 +361,12 @@ json gpu_json(const GpuProfile& p) {
                 {"usable_bytes", p.usable_bytes()},
                 {"bandwidth_gb_s", p.bandwidth_gb_s},
                 {"bandwidth_source", p.bandwidth_source},
+                {"boost_clock_mhz", p.boost_clock_mhz},
+                {"fp16_tensor_tflops", p.fp16_tensor_tflops},
+                {"pcie_generation", p.pcie_generation},
+                {"pcie_lanes", p.pcie_lanes},
+                {"pcie_gb_s", p.pcie_bandwidth_gb_s()},
+                {"compute_source", p.compute_source},
                 {"runtime_overhead_bytes", p.runtime_overhead_bytes()},
                 {"runtime_overhead_measured", p.runtime_overhead_measured},
                 {"runtime_overhead_source", p.runtime_overhead_source},
@@ -393,6 +399,16 @@ std::string render_gpu_text(const GpuProfile& p) {
                        p.memory_total_mib - p.reserved_mib);
     out += fmt::format("bandwidth     {:.0f} GB/s   source: {}\n", p.bandwidth_gb_s,
                        p.bandwidth_source);
+    if (p.fp16_tensor_tflops > 0) {
+        out += fmt::format("compute       {:.1f} TFLOPS FP16 tensor peak   source: {}\n",
+                           p.fp16_tensor_tflops, p.compute_source);
+    } else {
+        out += "compute       not given (prompt speed is not estimated)\n";
+    }
+    if (p.pcie_generation > 0) {
+        out += fmt::format("host link     PCIe Gen{} x{}, {:.2f} GB/s each way\n",
+                           p.pcie_generation, p.pcie_lanes, p.pcie_bandwidth_gb_s());
+    }
     out += fmt::format(
         "CUDA context  {} MiB per process ({})   source: {}\n", p.runtime_overhead_mib,
         p.runtime_overhead_measured ? "measured" : "estimated", p.runtime_overhead_source);

@@ -35,7 +35,7 @@ std::string speed_cell(const Plan& p) {
     std::string out;
     for (const auto& s : p.services) {
         out += fmt::format("{}{} {:.0f}%", out.empty() ? "" : ", ", label(s),
-                           s.speed.fraction_of_full * 100.0);
+                           s.speed.fraction_of_full() * 100.0);
     }
     return out;
 }
@@ -154,7 +154,8 @@ std::string render_scenarios_json(const std::vector<ScenarioResult>& results,
                  {"runtime_bytes", s.estimate.bytes_of(BufferKind::runtime, true)},
                  {"host_bytes", s.host_bytes},
                  {"tokens_per_s", s.speed.tokens_per_s},
-                 {"fraction_of_full", s.speed.fraction_of_full}});
+                 {"prompt_tokens_per_s", s.speed.prompt_tokens_per_s},
+                 {"speed_vs_full", s.speed.fraction_of_full()}});
         }
         rows.push_back({{"name", r.name},
                         {"solved", r.solved},

@@ -21,6 +21,7 @@ ServiceRequest with_defaults(const Deployment& d) {
     r.settings.n_parallel = d.parallel;
     r.threads = d.threads;
     r.cont_batching = d.cont_batching;
+    r.workload = d.workload;
     return r;
 }
 
@@ -30,6 +31,7 @@ void apply_role(ServiceRequest& r, const Deployment& d) {
         r.name = r.name.empty() ? it->second.service : r.name;
         r.port = r.port == 0 ? it->second.port : r.port;
         r.priority = it->second.priority;
+        r.workload = it->second.workload.value_or(r.workload);
     }
 }
 
@@ -43,7 +45,7 @@ struct ServiceSetting {
     void (*apply)(ServiceRequest&, std::uint64_t);
 };
 
-constexpr std::array<ServiceSetting, 6> k_settings{{
+constexpr std::array<ServiceSetting, 8> k_settings{{
     {"ctx", "ctx", 0, 1U << 24,
      [](ServiceRequest& r, std::uint64_t v) { r.settings.n_ctx = static_cast<std::uint32_t>(v); }},
     {"parallel", "parallel", 1, 4096,
@@ -58,6 +60,14 @@ constexpr std::array<ServiceSetting, 6> k_settings{{
      [](ServiceRequest& r, std::uint64_t v) { r.min_gpu_layers = static_cast<std::uint32_t>(v); }},
     {"port", "port", 1, 65535,
      [](ServiceRequest& r, std::uint64_t v) { r.port = static_cast<std::uint16_t>(v); }},
+    {"prompt_tokens", "prompt-tokens", 0, 1U << 24,
+     [](ServiceRequest& r, std::uint64_t v) {
+         r.workload.prompt_tokens = static_cast<std::uint32_t>(v);
+     }},
+    {"generated_tokens", "generated-tokens", 1, 1U << 24,
+     [](ServiceRequest& r, std::uint64_t v) {
+         r.workload.generated_tokens = static_cast<std::uint32_t>(v);
+     }},
 }};
 
 ServiceRequest yaml_service(const YAML::Node& node, const std::string& source,
@@ -65,7 +75,7 @@ ServiceRequest yaml_service(const YAML::Node& node, const std::string& source,
                             const std::optional<std::string>& quant, int* ngl) {
     const yaml::MapReader r(node, source);
     r.only_keys({"name", "role", "model", "quant", "ctx", "parallel", "batch", "priority",
-                 "min_ngl", "port", "ngl"});
+                 "min_ngl", "port", "prompt_tokens", "generated_tokens", "ngl"});
     ServiceRequest s = with_defaults(d);
     s.role = r.optional_string("role").value_or("");
     s.name = r.optional_string("name").value_or("");

@@ -18,8 +18,7 @@ ServicePlan plan_service(const ServiceRequest& r, std::uint32_t n_gpu, const Sol
     p.request.settings.n_gpu_layers = static_cast<int>(n_gpu);
     p.n_gpu_layers = n_gpu;
     p.estimate = estimate_memory(r.model.spec(), p.request.settings, &o.gpu, graphs);
-    p.speed =
-        generation_speed(r.model.spec(), p.estimate, o.gpu.bandwidth_gb_s, o.host_bandwidth_gb_s);
+    p.speed = estimate_speed(r.model.spec(), p.estimate, compute_rates(o, r), r.workload);
     p.vram_bytes = p.estimate.gpu_bytes();
     p.host_bytes = p.estimate.host_bytes();
     return p;
@@ -155,7 +154,7 @@ std::vector<ServicePlan> service_options(const ServiceRequest& r, const SolveOpt
             }
             p.changes = v.changes;
             if (base) {
-                base_fraction.push_back(p.speed.fraction_of_full);
+                base_fraction.push_back(p.speed.fraction_of_full());
             }
             fractions.push_back(base_fraction.at(n - std::min(r.min_gpu_layers, total)));
             out.push_back(std::move(p));
@@ -164,15 +163,21 @@ std::vector<ServicePlan> service_options(const ServiceRequest& r, const SolveOpt
     return out;
 }
 
-// Two services whose options cost the same: the same model file and the same server settings
-// (a fleet of identical workers is costed once).
+// Two services whose options cost and are worth the same: the same model file, server settings,
+// threads and workload (a fleet of identical workers is costed once).
 bool same_costs(const ServiceRequest& a, const ServiceRequest& b) {
     return a.model.source == b.model.source && a.model.label == b.model.label &&
            a.model.quant == b.model.quant && a.model.file == b.model.file &&
-           a.settings == b.settings && a.min_gpu_layers == b.min_gpu_layers;
+           a.settings == b.settings && a.min_gpu_layers == b.min_gpu_layers &&
+           a.threads == b.threads && a.workload == b.workload;
 }
 
 } // namespace
+
+ComputeRates compute_rates(const SolveOptions& o, const ServiceRequest& r) {
+    return ComputeRates{o.gpu.bandwidth_gb_s, o.gpu.fp16_tensor_tflops, o.gpu.pcie_bandwidth_gb_s(),
+                        o.host.bandwidth_gb_s, o.host.gflops(r.threads)};
+}
 
 Plan evaluate(const std::vector<ServiceRequest>& services, const std::vector<int>& n_gpu_layers,
               const SolveOptions& options) {

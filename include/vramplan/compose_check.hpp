@@ -21,8 +21,8 @@ namespace vramplan {
 struct CheckOptions {
     GpuProfile gpu;
     std::uint64_t reserve_bytes = 0;
-    std::string headroom;           // as --headroom takes it; "" for the default
-    double host_bandwidth_gb_s = 0; // for the speed objective of suggested layer counts
+    std::string headroom; // as --headroom takes it; "" for the default
+    HostProfile host;     // for the speed objective of suggested layer counts
     std::optional<std::filesystem::path> models_dir; // the host folder mounted at /models
     std::vector<std::string> profiles;               // active compose profiles
 };

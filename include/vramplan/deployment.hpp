@@ -3,9 +3,12 @@
 // and service names a team uses, and host profiles (profiles/hosts/*.yaml) for the throughput
 // model. docs/data-files.md.
 
+#include <vramplan/throughput.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +18,7 @@ struct RoleDefaults {
     std::string service; // "inference-chat"
     std::uint16_t port = 0;
     int priority = 1;
+    std::optional<Workload> workload; // this role's typical request, if it differs
 };
 
 struct Deployment {
@@ -27,6 +31,7 @@ struct Deployment {
     std::uint32_t threads = 0;
     int parallel = -1;
     bool cont_batching = true;
+    Workload workload; // the typical request the speed model measures
     std::uint32_t container_cpus = 0;
     std::uint64_t container_memory_mib = 0;
     std::map<std::string, RoleDefaults> roles;
@@ -40,6 +45,13 @@ struct HostProfile {
     std::string name;
     double bandwidth_gb_s = 0;
     std::string bandwidth_source;
+    // Prompt processing on the CPU (throughput.hpp): peak FP32 GFLOPS of one core and the cores.
+    std::uint32_t cores = 0;
+    double core_gflops = 0;
+    std::string compute_source;
+
+    // What `threads` llama.cpp threads can compute (0: every core).
+    double gflops(std::uint32_t threads) const;
 };
 
 HostProfile parse_host_profile(std::string_view yaml_text, const std::string& source);

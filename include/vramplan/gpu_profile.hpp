@@ -22,6 +22,14 @@ inline constexpr double k_context_ref_large_mib = 555; // MiB
 // Linear interpolation (and extrapolation) through the two measurements, rounded up to a MiB.
 std::uint64_t estimate_context_mib(std::uint32_t sm_count);
 
+// Dense FP16 tensor-core FLOPs per SM per clock (FP16 accumulate) for a compute capability, from
+// NVIDIA's architecture whitepapers; 0 when not known. docs/gpu-profiles.md.
+std::uint32_t tensor_flops_per_sm_clock(std::string_view compute_capability);
+
+// One direction of a PCIe link: generation 3, 4, 5 run 8, 16, 32 GT/s per lane with 128b/130b
+// encoding.
+double pcie_gb_s(std::uint32_t generation, std::uint32_t lanes);
+
 struct GpuProfile {
     std::string name; // "rtx4050-laptop"
     std::vector<std::string> aliases;
@@ -34,6 +42,12 @@ struct GpuProfile {
     std::uint64_t reserved_mib = 0; // held before any process starts (display, driver)
     double bandwidth_gb_s = 0;      // peak memory bandwidth, GB/s (10^9 bytes)
     std::string bandwidth_source;
+    // Prompt processing (throughput.hpp): the tensor-core peak and the host link.
+    double boost_clock_mhz = 0;
+    double fp16_tensor_tflops = 0; // sm_count x clock x tensor_flops_per_sm_clock, or given
+    std::string compute_source;
+    std::uint32_t pcie_generation = 0;
+    std::uint32_t pcie_lanes = 0;
     std::uint64_t runtime_overhead_mib = 0; // per process: CUDA context
     std::string runtime_overhead_source;
     bool runtime_overhead_measured = false; // false: estimate_context_mib(sm_count)
@@ -42,6 +56,7 @@ struct GpuProfile {
     std::uint64_t total_bytes() const { return memory_total_mib << 20; }
     std::uint64_t usable_bytes() const { return (memory_total_mib - reserved_mib) << 20; }
     std::uint64_t runtime_overhead_bytes() const { return runtime_overhead_mib << 20; }
+    double pcie_bandwidth_gb_s() const { return pcie_gb_s(pcie_generation, pcie_lanes); }
 };
 
 GpuProfile parse_gpu_profile(std::string_view yaml_text, const std::string& source);

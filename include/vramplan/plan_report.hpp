@@ -13,8 +13,7 @@ namespace vramplan {
 struct PlanContext {
     const Deployment* deployment = nullptr;
     std::string command; // the command line that produced the plan, for file headers
-    double gpu_bandwidth_gb_s = 0;
-    double host_bandwidth_gb_s = 0;
+    ComputeRates rates;  // peak rates the speeds come from (host compute for every core)
     std::uint64_t reserve_bytes = 0;
     std::uint64_t headroom_bytes = 0;
 };

@@ -3,6 +3,7 @@
 // fits with headroom and generation is as fast as possible, weighted by priority.
 // docs/solver.md explains the objective, the throughput model and the defaults.
 
+#include <vramplan/deployment.hpp>
 #include <vramplan/estimate.hpp>
 #include <vramplan/model_source.hpp>
 #include <vramplan/throughput.hpp>
@@ -23,13 +24,14 @@ struct ServiceRequest {
     std::uint16_t port = 0;
     int priority = 1;
     std::uint32_t min_gpu_layers = 0;
+    Workload workload; // the typical request its speed is measured on
 };
 
 struct SolveOptions {
     GpuProfile gpu;
     std::uint64_t reserve_bytes = 0;  // held by other programs (a desktop, a browser)
     std::uint64_t headroom_bytes = 0; // kept free on top of every estimate
-    double host_bandwidth_gb_s = 0;
+    HostProfile host;                 // bandwidth and compute of the CPU side
     // --allow: settings the solver may change besides layers (never silently: each change is
     // listed in ServicePlan::changes). Off by default.
     bool allow_ctx = false;      // halve -c, down to 512
@@ -60,6 +62,9 @@ struct Plan {
     std::uint64_t vram_bytes = 0;      // sum over services
     std::vector<Fix> fixes;            // when it does not fit: cheapest first
 };
+
+// The peak rates a service is measured against: the GPU's, the host's for its threads.
+ComputeRates compute_rates(const SolveOptions& options, const ServiceRequest& service);
 
 // Throws vramplan::Error for settings llama.cpp refuses or a headroom larger than the GPU.
 Plan solve(const std::vector<ServiceRequest>& services, const SolveOptions& options);

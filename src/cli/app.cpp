@@ -69,9 +69,11 @@ SolveOptions budget_options(const Context& ctx, const std::string& gpu, const st
                             double host_bandwidth, double reserve_mib) {
     SolveOptions so;
     so.gpu = ctx.gpus().resolve(gpu);
-    so.host_bandwidth_gb_s = host_bandwidth > 0
-                                 ? host_bandwidth
-                                 : load_host_profile(ctx.resolved_data_dir(), host).bandwidth_gb_s;
+    so.host = load_host_profile(ctx.resolved_data_dir(), host);
+    if (host_bandwidth > 0) {
+        so.host.bandwidth_gb_s = host_bandwidth;
+        so.host.bandwidth_source = "--host-bandwidth";
+    }
     so.reserve_bytes = static_cast<std::uint64_t>(reserve_mib * static_cast<double>(k_mib));
     return so;
 }

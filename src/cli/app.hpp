@@ -27,7 +27,7 @@ struct Context {
     GpuProfiles gpus() const;
 };
 
-// The GPU, host bandwidth and reserve that `solve` and `scenarios` plan against (headroom depends
+// The GPU, host profile and reserve that `solve` and `scenarios` plan against (headroom depends
 // on the services, so the caller sets it). `host_bandwidth` > 0 overrides the host profile.
 SolveOptions budget_options(const Context& ctx, const std::string& gpu, const std::string& host,
                             double host_bandwidth, double reserve_mib);

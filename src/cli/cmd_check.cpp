@@ -43,7 +43,7 @@ int run(const Options& o, const Context& ctx) {
     const SolveOptions so = budget_options(ctx, o.gpu, o.host, o.host_bandwidth, o.reserve_mib);
     co.gpu = so.gpu;
     co.reserve_bytes = so.reserve_bytes;
-    co.host_bandwidth_gb_s = so.host_bandwidth_gb_s;
+    co.host = so.host;
     co.headroom = o.headroom;
     if (!o.models_dir.empty()) {
         co.models_dir = o.models_dir;

@@ -131,8 +131,10 @@ void register_solve(CLI::App& app, Context& ctx) {
                     "YAML file with gpu, services and their settings (docs/solver.md)");
     cmd->add_option("--chat", opt->chat, "Chat model: role alias (3b, 7b), name or .gguf");
     cmd->add_option("--code", opt->code, "Code model: role alias (7b), name or .gguf");
-    cmd->add_option("--service", opt->services,
-                    "NAME=MODEL[,ctx=N,parallel=N,batch=N,priority=N,min-ngl=N,port=N]");
+    cmd->add_option(
+        "--service", opt->services,
+        "NAME=MODEL[,ctx=N,parallel=N,batch=N,priority=N,min-ngl=N,port=N,prompt-tokens=N,"
+        "generated-tokens=N]");
     cmd->add_option("--quant", opt->quant, "File type for catalog models (default Q4_K_M)");
     CLI::Option* deployment =
         cmd->add_option("--deployment", opt->deployment,

@@ -21,6 +21,11 @@ inline const Deployment& p2_deployment() {
     return d;
 }
 
+inline const HostProfile& shipped_host() {
+    static const HostProfile h = load_host_profile(k_root, "default");
+    return h;
+}
+
 inline GpuProfile shipped_gpu(const char* name) {
     static const GpuProfiles g = GpuProfiles::load(k_root + "/profiles/gpus");
     return g.resolve(name);

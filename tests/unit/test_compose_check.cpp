@@ -21,7 +21,7 @@ std::optional<std::string> no_vars(std::string_view) {
 CheckOptions options_for(const char* gpu = "rtx4050") {
     CheckOptions o;
     o.gpu = test::shipped_gpu(gpu);
-    o.host_bandwidth_gb_s = 76.8;
+    o.host = test::shipped_host();
     return o;
 }
 

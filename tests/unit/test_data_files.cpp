@@ -47,7 +47,16 @@ TEST_CASE("every GPU profile loads with sourced figures") {
         CHECK_FALSE(p.memory_total_source.empty());
         CHECK_FALSE(p.bandwidth_source.empty());
         CHECK(p.runtime_overhead_mib > 0);
+        // Prompt processing needs the tensor-core peak and the host link of every shipped GPU.
+        CHECK(p.fp16_tensor_tflops > 0);
+        CHECK(p.pcie_bandwidth_gb_s() > 0);
+        CHECK_FALSE(p.compute_source.empty());
     }
+    // Derived peaks agree with the figures NVIDIA publishes.
+    CHECK(g.resolve("rtx4090").fp16_tensor_tflops == Approx(330.3).epsilon(1e-3));
+    CHECK(g.resolve("a100-80gb").fp16_tensor_tflops == Approx(311.9).epsilon(1e-3));
+    CHECK(g.resolve("rtx3090").fp16_tensor_tflops == Approx(142.3).epsilon(1e-3));
+    CHECK(g.resolve("t4").fp16_tensor_tflops == Approx(65.1).epsilon(1e-3));
     for (const char* name : {"rtx4050", "rtx3060", "rtx4090", "a100-80gb", "h100", "l4", "t4",
                              "a10", "rtx5090", "rtx4060ti-16gb", "a100-40gb"}) {
         CHECK(g.find(name) != nullptr);

@@ -67,3 +67,29 @@ TEST_CASE("resolving GPU names and aliases; unknown names get suggestions") {
                           {parse_gpu_profile(k_gpu, "a.yaml"), parse_gpu_profile(k_gpu, "b.yaml")}),
                       Catch::Contains("used twice"));
 }
+
+TEST_CASE("tensor-core peak from SMs, boost clock and the architecture; PCIe by generation") {
+    CHECK(tensor_flops_per_sm_clock("8.9") == 1024);
+    CHECK(tensor_flops_per_sm_clock("8.0") == 2048);
+    CHECK(tensor_flops_per_sm_clock("6.1") == 0);
+    const std::string ada = std::string(k_gpu) +
+                            "compute_capability: \"8.9\"\nboost_clock_mhz: 2370\n"
+                            "pcie_generation: 4\npcie_lanes: 8\ncompute_source: \"spec\"\n";
+    const GpuProfile g = parse_gpu_profile(ada, "g.yaml");
+    CHECK(g.fp16_tensor_tflops == Approx(20 * 2370e6 * 1024 / 1e12));   // 48.5
+    CHECK(g.pcie_bandwidth_gb_s() == Approx(16.0 * 128 / 130 / 8 * 8)); // 15.75
+    CHECK(pcie_gb_s(3, 16) == Approx(15.75).epsilon(1e-3));
+    CHECK(pcie_gb_s(5, 16) == Approx(63.0).epsilon(1e-3));
+    // No known rate: the profile must give the peak itself.
+    const std::string unknown = std::string(k_gpu) +
+                                "compute_capability: \"6.1\"\nboost_clock_mhz: 1500\n"
+                                "compute_source: \"spec\"\n";
+    CHECK_THROWS_WITH(parse_gpu_profile(unknown, "g.yaml"),
+                      Catch::Contains("give fp16_tensor_tflops instead"));
+    const GpuProfile given = parse_gpu_profile(
+        std::string(k_gpu) + "fp16_tensor_tflops: 989.4\ncompute_source: \"datasheet\"\n",
+        "g.yaml");
+    CHECK(given.fp16_tensor_tflops == Approx(989.4));
+    // Without compute figures prompt speed is simply not estimated.
+    CHECK(parse_gpu_profile(k_gpu, "g.yaml").fp16_tensor_tflops == 0);
+}

@@ -32,7 +32,7 @@ std::vector<ScenarioResult> p2_on(const char* gpu, std::uint64_t headroom_mib) {
     SolveOptions o;
     o.gpu = test::shipped_gpu(gpu);
     o.headroom_bytes = headroom_mib << 20;
-    o.host_bandwidth_gb_s = 76.8;
+    o.host = test::shipped_host();
     return run_scenarios(scenarios, o);
 }
 

@@ -49,6 +49,10 @@ TEST_CASE("a role takes the deployment's name, port, priority and flags") {
         role_service("embed", "qwen2.5-0.5b-instruct", catalog(), p2(), {});
     CHECK(other.name == "embed");
     CHECK(other.priority == 1);
+    // The typical request: the deployment's, or the role's own.
+    CHECK(r.workload == Workload{512, 256});
+    CHECK(role_service("code", "7b", catalog(), p2(), {}).workload == Workload{768, 64});
+    CHECK(other.workload == Workload{512, 256});
 }
 
 TEST_CASE("service specs from --service: settings override the deployment, mistakes are named") {
@@ -76,6 +80,12 @@ TEST_CASE("service specs from --service: settings override the deployment, mista
     CHECK(error_of([] {
               spec_service("a=qwen2.5-3b-instruct,ctx", catalog(), p2(), {}, 1);
           }).find("'ctx' needs a whole number") != std::string::npos);
+    CHECK(spec_service("a=qwen2.5-3b-instruct,prompt-tokens=100,generated-tokens=7", catalog(),
+                       p2(), {}, 1)
+              .workload == Workload{100, 7});
+    CHECK(error_of([] {
+              spec_service("a=qwen2.5-3b-instruct,generated-tokens=0", catalog(), p2(), {}, 1);
+          }).find("from 1 to 16777216") != std::string::npos);
     CHECK(error_of([] {
               spec_service("a=qwen2.5-3b-instruct,colour=red", catalog(), p2(), {}, 1);
           }).find("unknown setting 'colour'") != std::string::npos);

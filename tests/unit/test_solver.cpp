@@ -35,7 +35,7 @@ SolveOptions on(const char* gpu, std::uint64_t headroom_mib) {
     SolveOptions o;
     o.gpu = test::shipped_gpu(gpu);
     o.headroom_bytes = headroom_mib << 20;
-    o.host_bandwidth_gb_s = 76.8;
+    o.host = test::shipped_host();
     return o;
 }
 
@@ -118,7 +118,7 @@ namespace {
 double weighted_speed(const Plan& p) {
     double v = 0;
     for (const auto& s : p.services) {
-        v += s.request.priority * s.speed.fraction_of_full;
+        v += s.request.priority * s.speed.fraction_of_full();
     }
     return v;
 }
