@@ -58,4 +58,30 @@ std::optional<double> parse_number(std::string_view s) {
     return parse_whole<double>(s);
 }
 
+std::string_view trim(std::string_view s) {
+    constexpr std::string_view blanks = " \t\r\n";
+    const auto b = s.find_first_not_of(blanks);
+    if (b == std::string_view::npos) {
+        return {};
+    }
+    return s.substr(b, s.find_last_not_of(blanks) - b + 1);
+}
+
+std::vector<std::string_view> lines_of(std::string_view s) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (start < s.size()) {
+        std::size_t end = s.find('\n', start);
+        const std::size_t next = end == std::string_view::npos ? s.size() : end + 1;
+        end = end == std::string_view::npos ? s.size() : end;
+        std::string_view line = s.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        out.push_back(line);
+        start = next;
+    }
+    return out;
+}
+
 } // namespace vramplan

@@ -1,9 +1,13 @@
 # Runs one golden case (docs/testing.md). Inputs: VRAMPLAN, CASE_DIR, DATA_DIR, WORK_DIR.
 #   cmd        one argument per line (after `vramplan`)
-#   setup      optional; each line one vramplan invocation, arguments separated by spaces
+#   setup      optional; each line one vramplan invocation, arguments separated by spaces, or
+#              after `sh: ` a shell command (to copy fixtures into @WORK@)
 #   stdout     the exact expected standard output
 #   exit_code  the expected exit code
 #   stderr     optional; each line a text that standard error must contain
+#   env        optional; KEY=VALUE lines set for setup and cmd (placeholders expanded, and
+#              @TOOLS@ is tests/tools, @PATH@ the PATH ctest runs with: PATH=@TOOLS@:@PATH@
+#              puts the fake nvidia-smi first)
 # Placeholders in cmd and setup: @WORK@ (a fresh folder per case), @DATA@ (the source tree),
 # @CASE@ (the case folder). In output, the work folder prints as @WORK@ and the source tree as
 # @DATA@. The command runs in the source tree, so relative paths (examples/p2/...) work and print
@@ -18,16 +22,35 @@ function(expand out text)
     string(REPLACE "@WORK@" "${WORK_DIR}" text "${text}")
     string(REPLACE "@DATA@" "${DATA_DIR}" text "${text}")
     string(REPLACE "@CASE@" "${CASE_DIR}" text "${text}")
+    string(REPLACE "@TOOLS@" "${DATA_DIR}/tests/tools" text "${text}")
+    string(REPLACE "@PATH@" "$ENV{PATH}" text "${text}")
     set(${out} "${text}" PARENT_SCOPE)
 endfunction()
+
+if(EXISTS "${CASE_DIR}/env")
+    file(STRINGS "${CASE_DIR}/env" env_lines)
+    foreach(line IN LISTS env_lines)
+        expand(line "${line}")
+        string(FIND "${line}" "=" eq)
+        string(SUBSTRING "${line}" 0 ${eq} key)
+        math(EXPR value_at "${eq} + 1")
+        string(SUBSTRING "${line}" ${value_at} -1 value)
+        set(ENV{${key}} "${value}")
+    endforeach()
+endif()
 
 if(EXISTS "${CASE_DIR}/setup")
     file(STRINGS "${CASE_DIR}/setup" setup_lines)
     foreach(line IN LISTS setup_lines)
         expand(line "${line}")
-        separate_arguments(args UNIX_COMMAND "${line}")
-        execute_process(COMMAND "${VRAMPLAN}" ${args} RESULT_VARIABLE rc ERROR_VARIABLE err
-                        OUTPUT_QUIET)
+        if(line MATCHES "^sh: (.*)$")
+            execute_process(COMMAND /bin/sh -c "${CMAKE_MATCH_1}" RESULT_VARIABLE rc
+                            ERROR_VARIABLE err OUTPUT_QUIET)
+        else()
+            separate_arguments(args UNIX_COMMAND "${line}")
+            execute_process(COMMAND "${VRAMPLAN}" ${args} RESULT_VARIABLE rc ERROR_VARIABLE err
+                            OUTPUT_QUIET)
+        endif()
         if(NOT rc EQUAL 0)
             message(FATAL_ERROR "setup failed (${rc}): vramplan ${line}\n${err}")
         endif()

@@ -7,11 +7,12 @@
 namespace vramplan {
 
 enum class ErrorKind {
-    usage,    // a bad flag or argument
-    io,       // a file that cannot be opened, read or written
-    format,   // a malformed binary file (GGUF)
-    data,     // a data file with a bad value (YAML), an unknown model or GPU name
-    internal, // a bug in vramplan
+    usage,       // a bad flag or argument
+    io,          // a file that cannot be opened, read or written
+    format,      // a malformed binary file (GGUF)
+    data,        // a data file with a bad value (YAML), an unknown model or GPU name
+    unavailable, // something the command needs is not on this machine (NVML, nvidia-smi)
+    internal,    // a bug in vramplan
 };
 
 // Exit codes shared by every command (docs/cli.md).

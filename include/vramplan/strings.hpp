@@ -16,6 +16,12 @@ std::string join(const std::vector<std::string>& items, std::string_view sep);
 // "a,b,,c" split at `sep`: {"a", "b", "", "c"}; an empty string gives one empty item.
 std::vector<std::string> split(std::string_view s, char sep);
 
+// `s` without blanks (spaces, tabs, CR, LF) at either end.
+std::string_view trim(std::string_view s);
+
+// The lines of `s`, split at LF (a CR before it is dropped); no final empty line.
+std::vector<std::string_view> lines_of(std::string_view s);
+
 // The whole of `s` as a number, or nullopt (empty, trailing characters, out of range): what every
 // command-line and data-file number goes through.
 std::optional<long long> parse_integer(std::string_view s);

@@ -1,5 +1,6 @@
 #include "app.hpp"
 
+#include <vramplan/gpu_detect.hpp>
 #include <vramplan/report.hpp>
 
 #include <memory>
@@ -11,16 +12,33 @@ void register_gpus(CLI::App& app, Context& ctx) {
         bool json = false;
         std::string name;
         bool show_json = false;
+        bool detect = false;
+        std::string source = "auto";
     };
     auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("gpus", "List the GPU profiles (profiles/gpus/*.yaml)");
     cmd->add_flag("--json", opt->json, "Print JSON (with the source of every figure)");
+    cmd->add_flag("--detect", opt->detect,
+                  "Read this machine's GPUs (NVML or nvidia-smi) and match them to profiles");
+    cmd->add_option("--gpu-source", opt->source, "Where --detect reads: auto, nvml, nvidia-smi")
+        ->envname("VRAMPLAN_GPU_SOURCE")
+        ->capture_default_str();
     cmd->footer("\nExamples:\n  vramplan gpus\n  vramplan gpus show rtx4050\n"
-                "  vramplan gpus --json | jq '.gpus[] | select(.name==\"rtx4090\")'");
+                "  vramplan gpus --detect        which profile this machine's GPU is\n"
+                "  vramplan gpus --json | jq '.gpus[] | select(.name==\"rtx4090\")'\n\n"
+                "--detect exits 2 when neither NVML nor nvidia-smi can be read.");
     cmd->callback([opt, &ctx, cmd] {
         if (cmd->get_subcommands().empty()) {
             ctx.action = [opt, &ctx] {
                 const GpuProfiles g = ctx.gpus();
+                if (opt->detect) {
+                    const auto reader = open_gpu_reader(parse_gpu_source(opt->source));
+                    const GpuSnapshot snap = reader->read();
+                    const std::vector<DetectedGpu> found = detect_gpus(g, snap);
+                    print(opt->json ? render_detect_json(found, snap)
+                                    : render_detect_text(found, snap));
+                    return 0;
+                }
                 print(opt->json ? render_gpus_json(g) : render_gpus_text(g));
                 return 0;
             };

@@ -1,0 +1,34 @@
+#include <vramplan/subprocess.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace vramplan;
+using namespace std::chrono_literals;
+
+TEST_CASE("a program's output and exit status are captured") {
+    const ProcessResult r = run_process({"sh", "-c", "echo out; echo err >&2; exit 3"}, 10s);
+    CHECK(r.exit_code == 3);
+    CHECK(r.out == "out\n");
+    CHECK(r.err == "err\n");
+    CHECK_FALSE(r.timed_out);
+}
+
+TEST_CASE("a program that is not there exits 127, as from a shell") {
+    const ProcessResult r = run_process({"vramplan-no-such-program"}, 10s);
+    CHECK(r.exit_code == k_exit_not_started);
+}
+
+TEST_CASE("a program that runs too long is killed, with what it printed so far") {
+    const ProcessResult r = run_shell("echo started; sleep 30", 300ms);
+    CHECK(r.timed_out);
+    CHECK(r.out == "started\n");
+}
+
+TEST_CASE("output beyond the cap is read and dropped, so the program still finishes") {
+    const ProcessResult r = run_shell("head -c 300000 /dev/zero", 10s);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.size() == 300000);
+    const ProcessResult capped = run_process({"head", "-c", "300000", "/dev/zero"}, 10s, 1000);
+    CHECK(capped.exit_code == 0);
+    CHECK(capped.out.size() == 1000);
+}
