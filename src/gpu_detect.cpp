@@ -15,10 +15,6 @@ std::uint64_t mib(std::uint64_t bytes) {
     return bytes >> 20;
 }
 
-std::uint64_t distance(std::uint64_t a, std::uint64_t b) {
-    return a > b ? a - b : b - a;
-}
-
 // "NVIDIA GeForce RTX 4050 Laptop GPU" -> "rtx4050-laptop-gpu": lower case, the vendor words
 // dropped, letters and digits joined within a word.
 std::string profile_name(std::string_view display) {
@@ -53,15 +49,7 @@ std::vector<DetectedGpu> detect_gpus(const GpuProfiles& profiles, const GpuSnaps
     for (const auto& r : snapshot.gpus) {
         DetectedGpu d;
         d.reading = r;
-        for (const auto& p : profiles.all()) {
-            if (to_lower(p.display_name) != to_lower(r.name)) {
-                continue;
-            }
-            if (d.profile == nullptr || distance(p.total_bytes(), r.total_bytes) <
-                                            distance(d.profile->total_bytes(), r.total_bytes)) {
-                d.profile = &p;
-            }
-        }
+        d.profile = profiles.find_display_name(r.name, r.total_bytes);
         d.total_matches = d.profile != nullptr && d.profile->memory_total_mib == mib(r.total_bytes);
         if (d.profile == nullptr) {
             d.suggested_profile = suggest_profile_yaml(r, snapshot.source);

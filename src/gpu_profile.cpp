@@ -123,6 +123,64 @@ GpuProfile parse_gpu_profile(std::string_view yaml_text, const std::string& sour
     return g;
 }
 
+void apply_gpu_override(GpuProfile& g, std::string_view yaml_text, const std::string& source) {
+    const YAML::Node root = yaml::parse(yaml_text, source);
+    const yaml::MapReader r(root, source);
+    r.only_keys({"name", "runtime_overhead_mib", "runtime_overhead_source", "memory_total_mib",
+                 "memory_total_source", "reserved_mib"});
+    if (const auto total = r.optional_uint("memory_total_mib", 256, 1U << 24)) {
+        g.memory_total_mib = *total;
+        g.memory_total_source = r.string("memory_total_source");
+    }
+    if (const auto reserved = r.optional_uint("reserved_mib", 0, g.memory_total_mib - 1)) {
+        g.reserved_mib = *reserved;
+    }
+    if (const auto overhead = r.optional_uint("runtime_overhead_mib", 0, g.memory_total_mib)) {
+        g.runtime_overhead_mib = *overhead;
+        g.runtime_overhead_measured = true;
+        g.runtime_overhead_source = r.string("runtime_overhead_source");
+    }
+    g.override_path = source;
+}
+
+std::string gpu_override_yaml(const std::string& name, std::uint64_t runtime_overhead_mib,
+                              const std::string& source) {
+    YAML::Emitter out;
+    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name << YAML::Key
+        << "runtime_overhead_mib" << YAML::Value << runtime_overhead_mib << YAML::Key
+        << "runtime_overhead_source" << YAML::Value << YAML::DoubleQuoted << source << YAML::EndMap;
+    return std::string("# Written by vramplan calibrate --save: this machine's measured figures, "
+                       "applied over the\n# shipped profile of the same name (docs/verify.md).\n") +
+           out.c_str() + "\n";
+}
+
+void GpuProfiles::apply_overrides(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        return;
+    }
+    std::vector<std::filesystem::path> paths;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        if (e.path().extension() == ".yaml") {
+            paths.push_back(e.path());
+        }
+    }
+    std::sort(paths.begin(), paths.end());
+    for (const auto& p : paths) {
+        const std::string text = read_text_file(p);
+        const YAML::Node root = yaml::parse(text, p.string());
+        const std::string name = yaml::MapReader(root, p.string()).string("name");
+        auto it = std::find_if(m_profiles.begin(), m_profiles.end(),
+                               [&](const GpuProfile& g) { return g.name == name; });
+        if (it == m_profiles.end()) {
+            throw Error(ErrorKind::data, p.string(),
+                        fmt::format("overrides GPU '{}', which has no profile", name),
+                        "name a profile 'vramplan gpus' lists, or remove the file");
+        }
+        apply_gpu_override(*it, text, p.string());
+    }
+}
+
 GpuProfiles GpuProfiles::from_profiles(std::vector<GpuProfile> profiles) {
     std::set<std::string> seen;
     for (const auto& p : profiles) {
@@ -168,6 +226,23 @@ const GpuProfile* GpuProfiles::find(std::string_view name_or_alias) const {
         }
     }
     return nullptr;
+}
+
+const GpuProfile* GpuProfiles::find_display_name(std::string_view display_name,
+                                                 std::uint64_t total_bytes) const {
+    const auto distance = [total_bytes](const GpuProfile& p) {
+        return p.total_bytes() > total_bytes ? p.total_bytes() - total_bytes
+                                             : total_bytes - p.total_bytes();
+    };
+    const std::string wanted = to_lower(display_name);
+    const GpuProfile* best = nullptr;
+    for (const auto& p : m_profiles) {
+        if (to_lower(p.display_name) == wanted &&
+            (best == nullptr || distance(p) < distance(*best))) {
+            best = &p;
+        }
+    }
+    return best;
 }
 
 const GpuProfile& GpuProfiles::resolve(std::string_view name_or_alias) const {

@@ -370,7 +370,8 @@ json gpu_json(const GpuProfile& p) {
                 {"runtime_overhead_bytes", p.runtime_overhead_bytes()},
                 {"runtime_overhead_measured", p.runtime_overhead_measured},
                 {"runtime_overhead_source", p.runtime_overhead_source},
-                {"profile_file", p.source_path}};
+                {"profile_file", p.source_path},
+                {"override_file", p.override_path}};
 }
 
 } // namespace
@@ -413,6 +414,9 @@ std::string render_gpu_text(const GpuProfile& p) {
         "CUDA context  {} MiB per process ({})   source: {}\n", p.runtime_overhead_mib,
         p.runtime_overhead_measured ? "measured" : "estimated", p.runtime_overhead_source);
     out += fmt::format("profile file  {}\n", p.source_path);
+    if (!p.override_path.empty()) {
+        out += fmt::format("override      {} (this machine's measurements)\n", p.override_path);
+    }
     return out;
 }
 

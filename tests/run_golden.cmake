@@ -17,6 +17,8 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 set(ENV{VRAMPLAN_DATA_DIR} "${DATA_DIR}")
 set(ENV{NO_COLOR} "1")
+# A user's own GPU overrides (~/.config/vramplan) must not change what the cases print.
+set(ENV{XDG_CONFIG_HOME} "${WORK_DIR}/config")
 
 function(expand out text)
     string(REPLACE "@WORK@" "${WORK_DIR}" text "${text}")

@@ -52,6 +52,7 @@ struct GpuProfile {
     std::string runtime_overhead_source;
     bool runtime_overhead_measured = false; // false: estimate_context_mib(sm_count)
     std::string source_path;
+    std::string override_path; // a user override applied on top (vramplan calibrate --save)
 
     std::uint64_t total_bytes() const { return memory_total_mib << 20; }
     std::uint64_t usable_bytes() const { return (memory_total_mib - reserved_mib) << 20; }
@@ -61,13 +62,30 @@ struct GpuProfile {
 
 GpuProfile parse_gpu_profile(std::string_view yaml_text, const std::string& source);
 
+// A user's override of a shipped profile ($XDG_CONFIG_HOME/vramplan/gpus/NAME.yaml, written by
+// `vramplan calibrate --save`): `name` and any of runtime_overhead_mib (with its source),
+// memory_total_mib (with its source) and reserved_mib, measured on the user's machine.
+void apply_gpu_override(GpuProfile& profile, std::string_view yaml_text, const std::string& source);
+
+// The override file calibrate writes: the runtime overhead measured, with where it came from.
+std::string gpu_override_yaml(const std::string& name, std::uint64_t runtime_overhead_mib,
+                              const std::string& source);
+
 class GpuProfiles {
 public:
     static GpuProfiles load(const std::filesystem::path& gpus_dir);
     static GpuProfiles from_profiles(std::vector<GpuProfile> profiles);
 
+    // Applies every NAME.yaml in `dir` (absent: nothing) to the profile it names; a file naming
+    // no profile is an error.
+    void apply_overrides(const std::filesystem::path& dir);
+
     const std::vector<GpuProfile>& all() const { return m_profiles; }
     const GpuProfile* find(std::string_view name_or_alias) const;
+    // The profile of a GPU as the driver names it ("NVIDIA GeForce RTX 3060", any case); of
+    // several with that name, the one whose total is closest to `total_bytes`. nullptr if none.
+    const GpuProfile* find_display_name(std::string_view display_name,
+                                        std::uint64_t total_bytes = 0) const;
     // Throws ErrorKind::data with "did you mean" when unknown.
     const GpuProfile& resolve(std::string_view name_or_alias) const;
 

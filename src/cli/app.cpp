@@ -6,6 +6,7 @@
 #include <vramplan/error.hpp>
 #include <vramplan/suggest.hpp>
 #include <vramplan/units.hpp>
+#include <vramplan/user_config.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -62,7 +63,11 @@ Catalog Context::catalog() const {
 }
 
 GpuProfiles Context::gpus() const {
-    return GpuProfiles::load(resolved_data_dir() / "profiles" / "gpus");
+    GpuProfiles g = GpuProfiles::load(resolved_data_dir() / "profiles" / "gpus");
+    if (const auto config = user_config_dir()) {
+        g.apply_overrides(*config / "gpus"); // what calibrate --save measured here
+    }
+    return g;
 }
 
 SolveOptions budget_options(const Context& ctx, const std::string& gpu, const std::string& host,
@@ -110,6 +115,7 @@ int run(int argc, char** argv) {
     register_solve(app, ctx);
     register_scenarios(app, ctx);
     register_check(app, ctx);
+    register_calibrate(app, ctx);
     app.add_subcommand("estimate", "Estimate llama.cpp's memory for a model and llama-server "
                                    "flags (vramplan estimate --help)")
         ->allow_extras();
