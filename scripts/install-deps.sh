@@ -3,7 +3,8 @@
 # packages already present are skipped, and apt is only called when something is missing.
 set -euo pipefail
 
-packages=(cmake g++ make libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev catch2)
+packages=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev catch2
+    libcpp-httplib-dev)
 # clang builds the libFuzzer targets; optional for users, installed for the test suite.
 if [[ "${1:-}" == "--test" ]]; then
     # docker-compose (1.29, Python): `docker-compose config` for the differential test of

@@ -38,7 +38,8 @@ if [[ "$fuzz_seconds" != 0 ]]; then
         -DVRAMPLAN_FUZZ=ON -DVRAMPLAN_BENCH=OFF -DBUILD_TESTING=ON \
         -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
     cmake --build build/fuzz -j "$jobs" --target fuzz_gguf fuzz_catalog_yaml fuzz_gpu_yaml \
-        fuzz_server_args fuzz_plan_yaml fuzz_compose_text fuzz_compose_yaml
+        fuzz_server_args fuzz_plan_yaml fuzz_compose_text fuzz_compose_yaml fuzz_llama_log \
+        fuzz_smi_csv
 fi
 
 step "benchmark (smoke run; figures are informative, not checked)"
@@ -51,7 +52,7 @@ if [[ "$fuzz_seconds" != 0 ]]; then
     corpus=$(mktemp -d)
     trap 'rm -rf "$corpus"' EXIT
     mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu" "$corpus/args" "$corpus/plan" \
-        "$corpus/compose_text" "$corpus/compose_yaml"
+        "$corpus/compose_text" "$corpus/compose_yaml" "$corpus/llama_log" "$corpus/smi_csv"
     cp tests/fuzz/corpus/gguf/* tests/data/gguf/bad/*.gguf "$corpus/gguf/"
     cp models/*.yaml "$corpus/catalog/"
     cp profiles/gpus/*.yaml "$corpus/gpu/"
@@ -69,8 +70,17 @@ if [[ "$fuzz_seconds" != 0 ]]; then
         tests/golden/*check*/compose.yml tests/golden/solve-p2-compose/stdout; do
         cp "$f" "$corpus/compose_yaml/${f//\//_}"
     done
+    cp tests/data/real-logs/* "$corpus/llama_log/"
+    # fuzz_smi_csv: the first byte picks the reader ('0': --query-gpu, '1': compute apps).
+    for f in tests/golden/*/gpus.csv; do
+        { printf '0'; cat "$f"; } >"$corpus/smi_csv/gpus_${f//\//_}"
+    done
+    for f in tests/golden/*/apps.csv; do
+        { printf '1'; cat "$f"; } >"$corpus/smi_csv/apps_${f//\//_}"
+    done
     for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu server_args:args \
-        plan_yaml:plan compose_text:compose_text compose_yaml:compose_yaml; do
+        plan_yaml:plan compose_text:compose_text compose_yaml:compose_yaml llama_log:llama_log \
+        smi_csv:smi_csv; do
         name=${target%%:*}
         dir=${target##*:}
         # Crash reproducers land in build/fuzz/ (artifact_prefix) for a new bad/ corpus file.

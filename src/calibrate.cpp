@@ -111,6 +111,17 @@ LogModel model_from_log(const LlamaLog& log, const Catalog& catalog) {
                     "type from its llama_model_loader / print_info lines)",
                     "pass -m MODEL: the .gguf file, or its catalog name");
     }
+    // The catalog's own bounds (catalog.cpp): a log is user input, and a mangled number must
+    // not make the rebuilt model's tensor list huge.
+    constexpr std::uint32_t k_max_width = 1U << 24;
+    if (*n_layer > k_llama_max_layers || *n_embd > k_max_width || *n_ff > k_max_width ||
+        *n_vocab > k_max_width || *n_head > 65536 || *n_head_kv > 65536) {
+        throw Error(ErrorKind::data, {},
+                    fmt::format("the log's model numbers are out of range ({} layers, embedding "
+                                "{}, ffn {}, vocab {}, {}/{} heads)",
+                                *n_layer, *n_embd, *n_ff, *n_vocab, *n_head, *n_head_kv),
+                    "pass -m MODEL: the .gguf file, or its catalog name");
+    }
     a.n_layer = *n_layer;
     a.n_embd = *n_embd;
     a.n_head = *n_head;

@@ -23,6 +23,17 @@ void throw_format_error(std::uint64_t offset, const std::string& what) {
     throw Error(ErrorKind::format, format_offset(offset), what);
 }
 
+void throw_overflow_error(std::uint64_t offset, const char* what) {
+    throw_format_error(offset, fmt::format("{} overflows 64 bits", what));
+}
+
+void throw_truncated_error(std::uint64_t offset, const char* what, std::uint64_t need,
+                           std::uint64_t left) {
+    throw_format_error(offset, fmt::format("unexpected end of file reading {}: needs {} bytes, "
+                                           "{} left",
+                                           what, need, left));
+}
+
 std::string_view gguf_type_name(GgufValueType type) {
     switch (type) {
     case GgufValueType::u8: return "u8";

@@ -1,4 +1,5 @@
-# Runs one golden case (docs/testing.md). Inputs: VRAMPLAN, CASE_DIR, DATA_DIR, WORK_DIR.
+# Runs one golden case (docs/testing.md).
+# Inputs: VRAMPLAN, FAKE_SERVER, CASE_DIR, DATA_DIR, WORK_DIR.
 #   cmd        one argument per line (after `vramplan`)
 #   setup      optional; each line one vramplan invocation, arguments separated by spaces, or
 #              after `sh: ` a shell command (to copy fixtures into @WORK@)
@@ -8,10 +9,16 @@
 #   env        optional; KEY=VALUE lines set for setup and cmd (placeholders expanded, and
 #              @TOOLS@ is tests/tools, @PATH@ the PATH ctest runs with: PATH=@TOOLS@:@PATH@
 #              puts the fake nvidia-smi first)
+#   server     optional; arguments for tests/tools/fake_llama_server (an OpenAI-compatible test
+#              server), started before the command on a free loopback port (@PORT@) and stopped
+#              after it
+#   mask       optional; each line a regular expression (CMake syntax) whose matches in stdout
+#              print as `~`, or `REGEX => REPLACEMENT` (\1 for a group): figures that change
+#              from run to run (timings)
 # Placeholders in cmd and setup: @WORK@ (a fresh folder per case), @DATA@ (the source tree),
-# @CASE@ (the case folder). In output, the work folder prints as @WORK@ and the source tree as
-# @DATA@. The command runs in the source tree, so relative paths (examples/p2/...) work and print
-# as written. VRAMPLAN_UPDATE_GOLDEN=1 rewrites stdout and exit_code; review the diff.
+# @CASE@ (the case folder), @PORT@ (the test server's port). In output, the work folder prints
+# as @WORK@, the source tree as @DATA@ and the test server's port as @PORT@. The command runs in
+# the source tree, so relative paths (examples/p2/...) work and print as written. VRAMPLAN_UPDATE_GOLDEN=1 rewrites stdout and exit_code; review the diff.
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
@@ -26,6 +33,7 @@ function(expand out text)
     string(REPLACE "@CASE@" "${CASE_DIR}" text "${text}")
     string(REPLACE "@TOOLS@" "${DATA_DIR}/tests/tools" text "${text}")
     string(REPLACE "@PATH@" "$ENV{PATH}" text "${text}")
+    string(REPLACE "@PORT@" "${port}" text "${text}")
     set(${out} "${text}" PARENT_SCOPE)
 endfunction()
 
@@ -59,6 +67,26 @@ if(EXISTS "${CASE_DIR}/setup")
     endforeach()
 endif()
 
+set(server_pid "")
+if(EXISTS "${CASE_DIR}/server")
+    file(READ "${CASE_DIR}/server" server_args)
+    string(STRIP "${server_args}" server_args)
+    # In the background, output discarded; it writes its port once it listens.
+    execute_process(COMMAND /bin/sh -c "'${FAKE_SERVER}' --port-file '${WORK_DIR}/server.port' \
+--pid-file '${WORK_DIR}/server.pid' ${server_args} >/dev/null 2>&1 &" RESULT_VARIABLE rc)
+    foreach(attempt RANGE 400)
+        if(EXISTS "${WORK_DIR}/server.port")
+            break()
+        endif()
+        execute_process(COMMAND sleep 0.05)
+    endforeach()
+    if(NOT EXISTS "${WORK_DIR}/server.port")
+        message(FATAL_ERROR "the test server did not start: ${FAKE_SERVER} ${server_args}")
+    endif()
+    file(STRINGS "${WORK_DIR}/server.port" port)
+    file(STRINGS "${WORK_DIR}/server.pid" server_pid)
+endif()
+
 file(STRINGS "${CASE_DIR}/cmd" cmd_lines)
 set(args "")
 foreach(line IN LISTS cmd_lines)
@@ -67,10 +95,31 @@ foreach(line IN LISTS cmd_lines)
 endforeach()
 execute_process(COMMAND "${VRAMPLAN}" ${args} WORKING_DIRECTORY "${DATA_DIR}"
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(server_pid)
+    execute_process(COMMAND kill ${server_pid} OUTPUT_QUIET ERROR_QUIET)
+endif()
 string(REPLACE "${WORK_DIR}" "@WORK@" out "${out}")
 string(REPLACE "${DATA_DIR}" "@DATA@" out "${out}")
 string(REPLACE "${WORK_DIR}" "@WORK@" err "${err}")
+if(server_pid)
+    string(REPLACE ":${port}" ":@PORT@" out "${out}")
+    string(REPLACE ":${port}" ":@PORT@" err "${err}")
+endif()
 string(REPLACE "${DATA_DIR}" "@DATA@" err "${err}")
+
+if(EXISTS "${CASE_DIR}/mask")
+    file(STRINGS "${CASE_DIR}/mask" masks)
+    foreach(mask IN LISTS masks)
+        set(replacement "~")
+        string(FIND "${mask}" " => " arrow)
+        if(NOT arrow EQUAL -1)
+            math(EXPR after "${arrow} + 4")
+            string(SUBSTRING "${mask}" ${after} -1 replacement)
+            string(SUBSTRING "${mask}" 0 ${arrow} mask)
+        endif()
+        string(REGEX REPLACE "${mask}" "${replacement}" out "${out}")
+    endforeach()
+endif()
 
 if("$ENV{VRAMPLAN_UPDATE_GOLDEN}" STREQUAL "1")
     file(WRITE "${CASE_DIR}/stdout" "${out}")

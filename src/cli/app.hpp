@@ -43,6 +43,7 @@ void register_solve(CLI::App& app, Context& ctx);
 void register_scenarios(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
 void register_calibrate(CLI::App& app, Context& ctx);
+void register_loadtest(CLI::App& app, Context& ctx);
 
 // `estimate` parses its own arguments: llama-server flags do not fit CLI11's option model.
 int run_estimate(const Context& ctx, std::span<const std::string> argv);
