@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -156,74 +155,6 @@ RequestRecord run_one(HttpClient& client, const LoadtestOptions& o, std::size_t 
     }
     return rec;
 }
-
-// Reads the GPUs every `every` until `stop`; keeps the peak per GPU.
-class VramSampler {
-public:
-    VramSampler(GpuReader* gpu, std::chrono::milliseconds every, LoadtestResult& out)
-        : m_gpu(gpu), m_every(every), m_out(out) {
-        if (m_gpu != nullptr) {
-            m_out.vram_source = m_gpu->source();
-            sample(); // the first reading before any request
-            m_thread = std::thread([this] { loop(); });
-        }
-    }
-    ~VramSampler() { stop(); }
-    VramSampler(const VramSampler&) = delete;
-    VramSampler& operator=(const VramSampler&) = delete;
-
-    void stop() {
-        if (!m_thread.joinable()) {
-            return;
-        }
-        {
-            const std::lock_guard lock(m_mutex);
-            m_stop = true;
-        }
-        m_wake.notify_all();
-        m_thread.join();
-        sample(); // and one at the end
-    }
-
-private:
-    void loop() {
-        std::unique_lock lock(m_mutex);
-        while (!m_wake.wait_for(lock, m_every, [this] { return m_stop; })) {
-            lock.unlock();
-            sample();
-            lock.lock();
-        }
-    }
-
-    void sample() {
-        try {
-            const GpuSnapshot snap = m_gpu->read();
-            const std::lock_guard lock(m_out_mutex);
-            ++m_out.vram_samples;
-            for (const auto& g : snap.gpus) {
-                auto it = std::find_if(m_out.vram.begin(), m_out.vram.end(),
-                                       [&](const VramPeak& p) { return p.gpu == g.index; });
-                if (it == m_out.vram.end()) {
-                    m_out.vram.push_back({g.index, g.name, 0, g.total_bytes});
-                    it = std::prev(m_out.vram.end());
-                }
-                it->peak_used_bytes = std::max(it->peak_used_bytes, g.used_bytes);
-            }
-        } catch (const Error& e) {
-            const std::lock_guard lock(m_out_mutex);
-            m_out.vram_note = fmt::format("a reading failed: {}", e.message());
-        }
-    }
-
-    GpuReader* m_gpu;
-    std::chrono::milliseconds m_every;
-    LoadtestResult& m_out;
-    std::thread m_thread;
-    std::mutex m_mutex;
-    std::mutex m_out_mutex;
-    std::condition_variable m_wake;
-    bool m_stop = false;
-};
 
 } // namespace
 
@@ -375,7 +306,11 @@ LoadtestResult run_loadtest(const LoadtestOptions& o, GpuReader* gpu,
     std::condition_variable finished;
     std::uint32_t workers_left = o.concurrency;
     std::uint64_t failed = 0;
-    VramSampler sampler(gpu, o.sample_every, result);
+    std::optional<VramSampler> sampler;
+    if (gpu != nullptr) {
+        result.vram_source = gpu->source();
+        sampler.emplace(*gpu, o.sample_every);
+    }
 
     std::vector<std::thread> workers;
     workers.reserve(o.concurrency);
@@ -422,7 +357,12 @@ LoadtestResult run_loadtest(const LoadtestOptions& o, GpuReader* gpu,
         t.join();
     }
     result.wall_s = seconds_since(t0);
-    sampler.stop();
+    if (sampler) {
+        VramSamples v = sampler->stop();
+        result.vram = std::move(v.peaks);
+        result.vram_samples = v.readings;
+        result.vram_note = std::move(v.note);
+    }
     return result;
 }
 

@@ -16,6 +16,7 @@ ResolvedModel resolve_model(const Catalog& catalog, const std::string& argument,
         r.source = "file";
         r.quant = r.spec().file_type ? std::string(file_type_name(*r.spec().file_type)) : "unknown";
         r.file = std::filesystem::path(argument).filename().string();
+        r.file_bytes = r.spec().file_bytes();
         return r;
     }
     const ModelMatch match =
@@ -50,6 +51,11 @@ ResolvedModel resolve_model(const Catalog& catalog, const std::string& argument,
         }
         if (r.file.empty()) {
             r.file = match.model->name + "-" + r.quant + ".gguf";
+        }
+    }
+    for (const auto& f : match.model->files) {
+        if (f.file == r.file) {
+            r.file_bytes = f.size_bytes;
         }
     }
     return r;

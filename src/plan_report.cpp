@@ -85,6 +85,8 @@ PlanContext plan_context(const SolveOptions& options, const Deployment* deployme
     c.rates = compute_rates(options, ServiceRequest{});
     c.reserve_bytes = options.reserve_bytes;
     c.headroom_bytes = options.headroom_bytes;
+    c.gpu_name = options.gpu.name;
+    c.gpu_display_name = options.gpu.display_name;
     return c;
 }
 
@@ -195,39 +197,50 @@ std::string render_plan_json(const Plan& p, const PlanContext& c) {
     using json = nlohmann::ordered_json;
     json services = json::array();
     for (const auto& s : p.services) {
-        services.push_back({{"name", s.request.name},
-                            {"role", s.request.role},
-                            {"model", s.request.model.label},
-                            {"quant", s.request.model.quant},
-                            {"file", s.request.model.file},
-                            {"n_gpu_layers", s.n_gpu_layers},
-                            {"layers_total", s.estimate.layers_total},
-                            {"vram_bytes", s.vram_bytes},
-                            {"host_bytes", s.host_bytes},
-                            {"weights_gpu_bytes", sum_of(s, BufferKind::model, true)},
-                            {"kv_gpu_bytes", sum_of(s, BufferKind::kv, true)},
-                            {"compute_gpu_bytes", sum_of(s, BufferKind::compute, true)},
-                            {"runtime_bytes", sum_of(s, BufferKind::runtime, true)},
-                            {"tokens_per_s", s.speed.tokens_per_s},
-                            {"prompt_tokens_per_s", s.speed.prompt_tokens_per_s},
-                            {"speed_vs_full", s.speed.fraction_of_full()},
-                            {"generation_vs_full", s.speed.generation_fraction_of_full()},
-                            {"prompt_vs_full", s.speed.prompt_fraction_of_full()},
-                            {"request",
-                             {{"prompt_tokens", s.speed.workload.prompt_tokens},
-                              {"generated_tokens", s.speed.workload.generated_tokens},
-                              {"seconds", s.speed.request_seconds},
-                              {"full_offload_seconds", s.speed.full_offload_request_seconds}}},
-                            {"container_memory_mib", container_memory_mib(s, c)},
-                            {"changes", s.changes},
-                            {"flags", server_flags(s, c)}});
+        json env = json::object();
+        for (const auto& [key, value] : plan_env_values(s)) {
+            env[key] = value;
+        }
+        services.push_back(
+            {{"name", s.request.name},
+             {"role", s.request.role},
+             {"model", s.request.model.label},
+             {"quant", s.request.model.quant},
+             {"file", s.request.model.file},
+             {"file_bytes",
+              s.request.model.file_bytes ? json(*s.request.model.file_bytes) : json(nullptr)},
+             {"port", s.request.port},
+             {"n_gpu_layers", s.n_gpu_layers},
+             {"layers_total", s.estimate.layers_total},
+             {"vram_bytes", s.vram_bytes},
+             {"host_bytes", s.host_bytes},
+             {"weights_gpu_bytes", sum_of(s, BufferKind::model, true)},
+             {"kv_gpu_bytes", sum_of(s, BufferKind::kv, true)},
+             {"compute_gpu_bytes", sum_of(s, BufferKind::compute, true)},
+             {"runtime_bytes", sum_of(s, BufferKind::runtime, true)},
+             {"tokens_per_s", s.speed.tokens_per_s},
+             {"prompt_tokens_per_s", s.speed.prompt_tokens_per_s},
+             {"speed_vs_full", s.speed.fraction_of_full()},
+             {"generation_vs_full", s.speed.generation_fraction_of_full()},
+             {"prompt_vs_full", s.speed.prompt_fraction_of_full()},
+             {"request",
+              {{"prompt_tokens", s.speed.workload.prompt_tokens},
+               {"generated_tokens", s.speed.workload.generated_tokens},
+               {"seconds", s.speed.request_seconds},
+               {"full_offload_seconds", s.speed.full_offload_request_seconds}}},
+             {"container_memory_mib", container_memory_mib(s, c)},
+             {"changes", s.changes},
+             {"flags", server_flags(s, c)},
+             {"env", env}});
     }
     json fixes = json::array();
     for (const auto& f : p.fixes) {
         fixes.push_back({{"change", f.change}, {"frees_bytes", f.frees_bytes}});
     }
     const json j{{"gpu",
-                  {{"total_bytes", p.total_bytes},
+                  {{"name", c.gpu_name},
+                   {"display_name", c.gpu_display_name},
+                   {"total_bytes", p.total_bytes},
                    {"reserved_bytes", c.reserve_bytes},
                    {"headroom_bytes", c.headroom_bytes},
                    {"budget_bytes", p.budget_bytes}}},
@@ -238,12 +251,19 @@ std::string render_plan_json(const Plan& p, const PlanContext& c) {
     return j.dump(2) + "\n";
 }
 
+std::vector<std::pair<std::string, std::string>> plan_env_values(const ServicePlan& s) {
+    const std::string v = env_prefix(s.request);
+    return {{v + "_MODEL", s.request.model.file},
+            {v + "_N_GPU_LAYERS", std::to_string(s.n_gpu_layers)},
+            {v + "_CTX_SIZE", std::to_string(s.estimate.context.n_ctx)}};
+}
+
 std::string render_plan_env(const Plan& p, const PlanContext& c) {
     std::string out = header(c, p);
     for (const auto& s : p.services) {
-        const std::string v = env_prefix(s.request);
-        out += fmt::format("{}_MODEL={}\n{}_N_GPU_LAYERS={}\n{}_CTX_SIZE={}\n", v,
-                           s.request.model.file, v, s.n_gpu_layers, v, s.estimate.context.n_ctx);
+        for (const auto& [key, value] : plan_env_values(s)) {
+            out += fmt::format("{}={}\n", key, value);
+        }
     }
     return out;
 }

@@ -16,9 +16,13 @@
 #              print as `~`, or `REGEX => REPLACEMENT` (\1 for a group): figures that change
 #              from run to run (timings)
 # Placeholders in cmd and setup: @WORK@ (a fresh folder per case), @DATA@ (the source tree),
-# @CASE@ (the case folder), @PORT@ (the test server's port). In output, the work folder prints
-# as @WORK@, the source tree as @DATA@ and the test server's port as @PORT@. The command runs in
-# the source tree, so relative paths (examples/p2/...) work and print as written. VRAMPLAN_UPDATE_GOLDEN=1 rewrites stdout and exit_code; review the diff.
+# @CASE@ (the case folder), @PORT@ (the test server's port), @VRAMPLAN@ (the program, for `sh:`
+# lines that pipe its output). In output, the work folder prints as @WORK@, the source tree as
+# @DATA@ and the test server's port as @PORT@. The command runs in the source tree, so relative
+# paths (examples/p2/...) work and print as written. VRAMPLAN_UPDATE_GOLDEN=1 rewrites stdout
+# and exit_code; review the diff.
+
+cmake_minimum_required(VERSION 3.25) # new policies: @VRAMPLAN@ is text, not a variable
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
@@ -34,6 +38,7 @@ function(expand out text)
     string(REPLACE "@TOOLS@" "${DATA_DIR}/tests/tools" text "${text}")
     string(REPLACE "@PATH@" "$ENV{PATH}" text "${text}")
     string(REPLACE "@PORT@" "${port}" text "${text}")
+    string(REPLACE "@VRAMPLAN@" "${VRAMPLAN}" text "${text}")
     set(${out} "${text}" PARENT_SCOPE)
 endfunction()
 
@@ -46,24 +51,6 @@ if(EXISTS "${CASE_DIR}/env")
         math(EXPR value_at "${eq} + 1")
         string(SUBSTRING "${line}" ${value_at} -1 value)
         set(ENV{${key}} "${value}")
-    endforeach()
-endif()
-
-if(EXISTS "${CASE_DIR}/setup")
-    file(STRINGS "${CASE_DIR}/setup" setup_lines)
-    foreach(line IN LISTS setup_lines)
-        expand(line "${line}")
-        if(line MATCHES "^sh: (.*)$")
-            execute_process(COMMAND /bin/sh -c "${CMAKE_MATCH_1}" RESULT_VARIABLE rc
-                            ERROR_VARIABLE err OUTPUT_QUIET)
-        else()
-            separate_arguments(args UNIX_COMMAND "${line}")
-            execute_process(COMMAND "${VRAMPLAN}" ${args} RESULT_VARIABLE rc ERROR_VARIABLE err
-                            OUTPUT_QUIET)
-        endif()
-        if(NOT rc EQUAL 0)
-            message(FATAL_ERROR "setup failed (${rc}): vramplan ${line}\n${err}")
-        endif()
     endforeach()
 endif()
 
@@ -85,6 +72,27 @@ if(EXISTS "${CASE_DIR}/server")
     endif()
     file(STRINGS "${WORK_DIR}/server.port" port)
     file(STRINGS "${WORK_DIR}/server.pid" server_pid)
+endif()
+
+if(EXISTS "${CASE_DIR}/setup")
+    file(STRINGS "${CASE_DIR}/setup" setup_lines)
+    foreach(line IN LISTS setup_lines)
+        expand(line "${line}")
+        if(line MATCHES "^sh: (.*)$")
+            execute_process(COMMAND /bin/sh -c "${CMAKE_MATCH_1}" RESULT_VARIABLE rc
+                            ERROR_VARIABLE err OUTPUT_QUIET)
+        else()
+            separate_arguments(args UNIX_COMMAND "${line}")
+            execute_process(COMMAND "${VRAMPLAN}" ${args} RESULT_VARIABLE rc ERROR_VARIABLE err
+                            OUTPUT_QUIET)
+        endif()
+        if(NOT rc EQUAL 0)
+            if(server_pid)
+                execute_process(COMMAND kill ${server_pid} OUTPUT_QUIET ERROR_QUIET)
+            endif()
+            message(FATAL_ERROR "setup failed (${rc}): vramplan ${line}\n${err}")
+        endif()
+    endforeach()
 endif()
 
 file(STRINGS "${CASE_DIR}/cmd" cmd_lines)

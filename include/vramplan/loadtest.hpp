@@ -6,6 +6,7 @@
 
 #include <vramplan/endpoint.hpp>
 #include <vramplan/gpu_reader.hpp>
+#include <vramplan/vram_sampler.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -54,13 +55,6 @@ struct LoadtestOptions {
     std::chrono::milliseconds timeout{120000}; // per request
     std::string model;                         // the request's "model" (llama-server ignores it)
     std::chrono::milliseconds sample_every{1000};
-};
-
-struct VramPeak {
-    std::uint32_t gpu = 0;
-    std::string name;
-    std::uint64_t peak_used_bytes = 0;
-    std::uint64_t total_bytes = 0;
 };
 
 struct LoadtestResult {

@@ -15,10 +15,11 @@ struct ResolvedModel {
     // Shared, not copied: a plan holds a copy of its request for every layer count it costs.
     std::shared_ptr<const ModelSpec> spec_ptr;
     const ModelSpec& spec() const { return *spec_ptr; }
-    std::string label;  // catalog name, or the file path as given
-    std::string quant;  // file type name, or "unknown"
-    std::string source; // "catalog" or "file"
-    std::string file;   // the GGUF file name to deploy
+    std::string label;                       // catalog name, or the file path as given
+    std::string quant;                       // file type name, or "unknown"
+    std::string source;                      // "catalog" or "file"
+    std::string file;                        // the GGUF file name to deploy
+    std::optional<std::uint64_t> file_bytes; // its size: read, or published in the catalog
 };
 
 // `role` applies role aliases (chat, code) to a bare alias ("3b"). `quant` overrides the file

@@ -6,6 +6,7 @@
 #include <vramplan/solver.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vramplan {
@@ -16,6 +17,8 @@ struct PlanContext {
     ComputeRates rates;  // peak rates the speeds come from (host compute for every core)
     std::uint64_t reserve_bytes = 0;
     std::uint64_t headroom_bytes = 0;
+    std::string gpu_name;         // the profile planned for: "rtx4050-laptop"
+    std::string gpu_display_name; // as nvidia-smi names it
 };
 
 // The context of a plan solved with `options`: bandwidths, reserve and headroom as solved.
@@ -36,6 +39,8 @@ std::vector<std::string> server_flags(const ServicePlan& s, const PlanContext& c
 // The container memory limit (MiB) for a server keeping `host_bytes` in host RAM: a quarter
 // more, rounded up to 256 MiB, at least `floor_mib`.
 std::uint64_t recommended_container_memory_mib(std::uint64_t host_bytes, std::uint64_t floor_mib);
+// The .env values of a planned service (--emit env writes them; verify compares them).
+std::vector<std::pair<std::string, std::string>> plan_env_values(const ServicePlan& s);
 // The .env variable prefix of a service: CHAT, CODE, or the service name in capitals.
 std::string env_prefix(const ServiceRequest& r);
 

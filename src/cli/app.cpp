@@ -117,6 +117,7 @@ int run(int argc, char** argv) {
     register_check(app, ctx);
     register_calibrate(app, ctx);
     register_loadtest(app, ctx);
+    register_verify(app, ctx);
     app.add_subcommand("estimate", "Estimate llama.cpp's memory for a model and llama-server "
                                    "flags (vramplan estimate --help)")
         ->allow_extras();

@@ -3,6 +3,7 @@
 // library code.
 
 #include <vramplan/catalog.hpp>
+#include <vramplan/compose_check.hpp>
 #include <vramplan/gpu_profile.hpp>
 #include <vramplan/solver.hpp>
 
@@ -32,6 +33,26 @@ struct Context {
 SolveOptions budget_options(const Context& ctx, const std::string& gpu, const std::string& host,
                             double host_bandwidth, double reserve_mib);
 
+// A compose project as `check` reads it (and `verify` from a compose file).
+struct ComposeInputs {
+    std::string compose_file;
+    std::string env_file;
+    std::string gpu;
+    std::string host = "default";
+    double host_bandwidth = 0;
+    double reserve_mib = 0;
+    std::string headroom;
+    std::string models_dir;
+    std::vector<std::string> profiles;
+};
+struct ComposeCheck {
+    ComposeProject project;
+    CheckResult result;
+};
+ComposeCheck run_compose_check(const Context& ctx, const ComposeInputs& in);
+// The options above, for a command (`compose_required`: the file and --gpu must be given).
+void add_compose_options(CLI::App* cmd, ComposeInputs& in, bool compose_required);
+
 // Writes `text` to stdout; stdout carries only the requested output.
 void print(const std::string& text);
 
@@ -44,6 +65,7 @@ void register_scenarios(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
 void register_calibrate(CLI::App& app, Context& ctx);
 void register_loadtest(CLI::App& app, Context& ctx);
+void register_verify(CLI::App& app, Context& ctx);
 
 // `estimate` parses its own arguments: llama-server flags do not fit CLI11's option model.
 int run_estimate(const Context& ctx, std::span<const std::string> argv);

@@ -15,15 +15,7 @@ namespace vramplan::cli {
 namespace {
 
 struct Options {
-    std::string compose_file;
-    std::string env_file;
-    std::string gpu;
-    std::string host = "default";
-    double host_bandwidth = 0;
-    double reserve_mib = 0;
-    std::string headroom;
-    std::string models_dir;
-    std::vector<std::string> profiles;
+    ComposeInputs compose;
     std::string format = "text";
     bool json = false;
     bool strict = false;
@@ -34,28 +26,57 @@ std::optional<std::string> process_env(std::string_view name) {
     return v == nullptr ? std::nullopt : std::optional<std::string>(v);
 }
 
-int run(const Options& o, const Context& ctx) {
-    const std::optional<std::filesystem::path> env_file =
-        o.env_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.env_file);
-    const ComposeProject project = load_compose(o.compose_file, env_file, process_env).project;
+} // namespace
 
+ComposeCheck run_compose_check(const Context& ctx, const ComposeInputs& in) {
+    const std::optional<std::filesystem::path> env_file =
+        in.env_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(in.env_file);
+    ComposeProject project = load_compose(in.compose_file, env_file, process_env).project;
     CheckOptions co;
-    const SolveOptions so = budget_options(ctx, o.gpu, o.host, o.host_bandwidth, o.reserve_mib);
+    const SolveOptions so = budget_options(ctx, in.gpu, in.host, in.host_bandwidth, in.reserve_mib);
     co.gpu = so.gpu;
     co.reserve_bytes = so.reserve_bytes;
     co.host = so.host;
-    co.headroom = o.headroom;
-    if (!o.models_dir.empty()) {
-        co.models_dir = o.models_dir;
+    co.headroom = in.headroom;
+    if (!in.models_dir.empty()) {
+        co.models_dir = in.models_dir;
     }
-    co.profiles = o.profiles;
+    co.profiles = in.profiles;
     if (co.profiles.empty()) {
         if (auto p = process_env("COMPOSE_PROFILES"); p && !p->empty()) {
             co.profiles = split(*p, ',');
         }
     }
-    const CheckResult r = check_compose(project, ctx.catalog(), co);
+    CheckResult result = check_compose(project, ctx.catalog(), co);
+    return {std::move(project), std::move(result)};
+}
 
+void add_compose_options(CLI::App* cmd, ComposeInputs& in, bool compose_required) {
+    auto* file = cmd->add_option("compose_file", in.compose_file, "The compose file (compose.yml)");
+    auto* gpu = cmd->add_option("--gpu", in.gpu, "GPU profile (vramplan gpus)");
+    if (compose_required) {
+        file->required();
+        gpu->required();
+    }
+    cmd->add_option("--env-file", in.env_file,
+                    "Variables for interpolation (default: .env beside the compose file)");
+    cmd->add_option("--models-dir", in.models_dir,
+                    "Host folder mounted at /models: read the real GGUF files (default: match "
+                    "file names to the catalog)");
+    cmd->add_option("--reserve", in.reserve_mib, "MiB other programs hold on the GPU");
+    cmd->add_option("--headroom", in.headroom,
+                    "MiB or N% kept free (default: 256 MiB per process, at least 5%)");
+    cmd->add_option("--host", in.host, "Host profile for the speed of suggested layer counts")
+        ->capture_default_str();
+    cmd->add_option("--host-bandwidth", in.host_bandwidth, "Host memory bandwidth, GB/s");
+    cmd->add_option("--profile", in.profiles,
+                    "Compose profile to activate (repeatable; default: COMPOSE_PROFILES)");
+}
+
+namespace {
+
+int run(const Options& o, const Context& ctx) {
+    const CheckResult r = run_compose_check(ctx, o.compose).result;
     const std::string format = o.json ? "json" : o.format;
     if (format == "json") {
         print(render_check_json(r, o.strict));
@@ -73,22 +94,7 @@ void register_check(CLI::App& app, Context& ctx) {
     auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand(
         "check", "Check that the llama-server services of a compose file fit the GPU (for CI)");
-    cmd->add_option("compose_file", opt->compose_file, "The compose file (compose.yml)")
-        ->required();
-    cmd->add_option("--gpu", opt->gpu, "GPU profile (vramplan gpus)")->required();
-    cmd->add_option("--env-file", opt->env_file,
-                    "Variables for interpolation (default: .env beside the compose file)");
-    cmd->add_option("--models-dir", opt->models_dir,
-                    "Host folder mounted at /models: read the real GGUF files (default: match "
-                    "file names to the catalog)");
-    cmd->add_option("--reserve", opt->reserve_mib, "MiB other programs hold on the GPU");
-    cmd->add_option("--headroom", opt->headroom,
-                    "MiB or N% kept free (default: 256 MiB per process, at least 5%)");
-    cmd->add_option("--host", opt->host, "Host profile for the speed of suggested layer counts")
-        ->capture_default_str();
-    cmd->add_option("--host-bandwidth", opt->host_bandwidth, "Host memory bandwidth, GB/s");
-    cmd->add_option("--profile", opt->profiles,
-                    "Compose profile to activate (repeatable; default: COMPOSE_PROFILES)");
+    add_compose_options(cmd, opt->compose, true);
     cmd->add_option("--format", opt->format, "text, json or github (Actions annotations)")
         ->check(CLI::IsMember({"text", "json", "github"}))
         ->capture_default_str();

@@ -152,13 +152,12 @@ TEST_CASE("scenario files: fixed layer counts, 'all', and solver rows") {
 }
 
 TEST_CASE("headroom: MiB, percentages, and the default that grows with the services") {
-    const std::uint64_t gpu = 6141ULL << 20;
+    static constexpr std::uint64_t gpu = 6141ULL << 20;
     CHECK(headroom_bytes("512", gpu, 2) == 512ULL << 20);
     CHECK(headroom_bytes("512MiB", gpu, 2) == 512ULL << 20);
     CHECK(headroom_bytes("10%", gpu, 2) == gpu / 10);
     CHECK(headroom_bytes("", gpu, 2) == 512ULL << 20);                     // 256 MiB per service
     CHECK(headroom_bytes("", 24564ULL << 20, 2) == (24564ULL << 20) / 20); // at least 5%
-    CHECK(error_of([gpu] { headroom_bytes("100%", gpu, 1); }).find("below 100") !=
-          std::string::npos);
-    CHECK(error_of([gpu] { headroom_bytes("lots", gpu, 1); }).find("'lots'") != std::string::npos);
+    CHECK(error_of([] { headroom_bytes("100%", gpu, 1); }).find("below 100") != std::string::npos);
+    CHECK(error_of([] { headroom_bytes("lots", gpu, 1); }).find("'lots'") != std::string::npos);
 }

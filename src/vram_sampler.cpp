@@ -1,0 +1,82 @@
+#include <vramplan/error.hpp>
+#include <vramplan/vram_sampler.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace vramplan {
+
+VramSampler::VramSampler(GpuReader& gpu, std::chrono::milliseconds every, OnReading on_reading)
+    : m_gpu(gpu), m_every(every), m_on_reading(std::move(on_reading)),
+      m_started(std::chrono::steady_clock::now()) {
+    sample(); // the first reading before anything runs
+    m_thread = std::thread([this] { loop(); });
+}
+
+VramSampler::~VramSampler() {
+    stop();
+}
+
+VramSamples VramSampler::stop() {
+    if (m_thread.joinable()) {
+        {
+            const std::lock_guard lock(m_wake_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_all();
+        m_thread.join();
+        sample(); // and one at the end
+    }
+    return snapshot();
+}
+
+VramSamples VramSampler::snapshot() const {
+    const std::lock_guard lock(m_mutex);
+    return m_samples;
+}
+
+void VramSampler::reset_peaks() {
+    const std::lock_guard lock(m_mutex);
+    m_samples.peaks.clear();
+}
+
+void VramSampler::loop() {
+    std::unique_lock lock(m_wake_mutex);
+    while (!m_wake.wait_for(lock, m_every, [this] { return m_stop; })) {
+        lock.unlock();
+        sample();
+        lock.lock();
+    }
+}
+
+void VramSampler::sample() {
+    GpuSnapshot snap;
+    try {
+        snap = m_gpu.read();
+    } catch (const Error& e) {
+        const std::lock_guard lock(m_mutex);
+        m_samples.note = fmt::format("a reading failed: {}", e.message());
+        return;
+    }
+    const double t =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+    {
+        const std::lock_guard lock(m_mutex);
+        ++m_samples.readings;
+        for (const GpuReading& g : snap.gpus) {
+            auto it = std::find_if(m_samples.peaks.begin(), m_samples.peaks.end(),
+                                   [&](const VramPeak& p) { return p.gpu == g.index; });
+            if (it == m_samples.peaks.end()) {
+                m_samples.peaks.push_back({g.index, g.name, 0, g.total_bytes});
+                it = std::prev(m_samples.peaks.end());
+            }
+            it->peak_used_bytes = std::max(it->peak_used_bytes, g.used_bytes);
+        }
+    }
+    if (m_on_reading) {
+        m_on_reading(t, snap);
+    }
+}
+
+} // namespace vramplan

@@ -1,0 +1,74 @@
+#include <vramplan/error.hpp>
+#include <vramplan/vram_sampler.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace vramplan;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Readings 1000, 3000, 2000, 2000, ... MiB on GPU 0; GPU 1 fixed; every fourth read fails.
+class SteppingGpu final : public GpuReader {
+public:
+    GpuSnapshot read() override {
+        const int n = ++m_reads;
+        if (n % 4 == 0 && fail) {
+            throw Error(ErrorKind::unavailable, "gpu", "driver busy");
+        }
+        const std::uint64_t mib = n == 1 ? 1000U : n == 2 ? 3000U : 2000U;
+        GpuSnapshot s;
+        s.gpus.push_back({0, "A", mib << 20, 6141ULL << 20});
+        s.gpus.push_back({1, "B", 5ULL << 20, 8188ULL << 20});
+        return s;
+    }
+    std::string source() const override { return "stepping"; }
+    int reads() const { return m_reads; }
+    bool fail = false;
+
+private:
+    std::atomic<int> m_reads{0};
+};
+
+} // namespace
+
+TEST_CASE("VRAM sampler: reads at once, at the interval and at the end; keeps the peak") {
+    SteppingGpu gpu;
+    std::vector<double> times;
+    VramSampler s(gpu, 10ms, [&](double t, const GpuSnapshot& snap) {
+        CHECK(snap.gpus.size() == 2);
+        times.push_back(t);
+    });
+    CHECK(gpu.reads() >= 1); // the first reading is taken before the constructor returns
+    std::this_thread::sleep_for(60ms);
+    const VramSamples v = s.stop();
+    CHECK(v.readings >= 4);
+    CHECK(v.readings == times.size());
+    CHECK(std::is_sorted(times.begin(), times.end()));
+    REQUIRE(v.peaks.size() == 2);
+    CHECK(v.peaks[0].gpu == 0);
+    CHECK(v.peaks[0].peak_used_bytes == 3000ULL << 20);
+    CHECK(v.peaks[1].peak_used_bytes == 5ULL << 20);
+    CHECK(v.peaks[1].total_bytes == 8188ULL << 20);
+    CHECK(v.note.empty());
+    const int reads = gpu.reads();
+    CHECK(s.stop().readings == v.readings); // stopping twice reads nothing more
+    CHECK(gpu.reads() == reads);
+}
+
+TEST_CASE("VRAM sampler: a failed reading is noted, not thrown; peaks can restart") {
+    SteppingGpu gpu;
+    gpu.fail = true;
+    VramSampler s(gpu, 5ms);
+    std::this_thread::sleep_for(40ms);
+    s.reset_peaks();
+    std::this_thread::sleep_for(30ms); // readings after the reset
+    const VramSamples v = s.stop();
+    CHECK_THAT(v.note, Catch::Contains("driver busy"));
+    REQUIRE_FALSE(v.peaks.empty());
+    CHECK(v.peaks[0].peak_used_bytes == 2000ULL << 20); // 3000 was before the reset
+    CHECK(v.readings < static_cast<std::uint64_t>(gpu.reads()));
+}
