@@ -3,17 +3,17 @@
 #   1. installs missing Debian packages (scripts/install-deps.sh --test)
 #   2. checks formatting (clang-format 14)
 #   3. builds with warnings as errors and runs every test (unit + golden)
-#   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs every test
-#   5. builds the libFuzzer targets with clang and runs each briefly on its seed corpus
+#   4. builds again with clang, AddressSanitizer + UndefinedBehaviorSanitizer, and runs every
+#      test; the same build has the libFuzzer targets, each run briefly on its seed corpus
 #   6. runs the benchmark once, so that it keeps working
 #   7. the oracle: the real llama.cpp (npm node-llama-cpp) against vramplan, in step 3's tests
-# Environment: VRAMPLAN_FUZZ_SECONDS (default 15 per target, 0 skips fuzzing),
+# Environment: VRAMPLAN_FUZZ_SECONDS (default 10 per target, 0 skips fuzzing),
 #              VRAMPLAN_JOBS (default: the number of cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${VRAMPLAN_JOBS:-$(nproc)}
-fuzz_seconds=${VRAMPLAN_FUZZ_SECONDS:-15}
+fuzz_seconds=${VRAMPLAN_FUZZ_SECONDS:-10}
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 
 step "dependencies"
@@ -27,20 +27,16 @@ step "build (warnings are errors)"
 cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVRAMPLAN_WERROR=ON >/dev/null
 cmake --build build/ci -j "$jobs"
 
-step "sanitizer build (ASan + UBSan)"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DVRAMPLAN_WERROR=ON -DVRAMPLAN_SANITIZE=ON \
-    -DVRAMPLAN_BENCH=OFF >/dev/null
+# One clang build serves the sanitizer run and the fuzz targets: the library is compiled once
+# with ASan + UBSan and libFuzzer's coverage hooks (fuzzer-no-link), which plain test programs
+# link without libFuzzer. clang's warnings are errors here too: a second compiler's view.
+step "sanitizer build (clang, ASan + UBSan; the libFuzzer targets too)"
+fuzz_flag=OFF
+[[ "$fuzz_seconds" != 0 ]] && fuzz_flag=ON
+CC=clang CXX=clang++ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DVRAMPLAN_WERROR=ON \
+    -DVRAMPLAN_SANITIZE=ON -DVRAMPLAN_FUZZ="$fuzz_flag" -DVRAMPLAN_BENCH=OFF \
+    -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
 cmake --build build/asan -j "$jobs"
-
-if [[ "$fuzz_seconds" != 0 ]]; then
-    step "fuzz targets (clang, libFuzzer)"
-    CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DVRAMPLAN_FUZZ=ON -DVRAMPLAN_BENCH=OFF -DBUILD_TESTING=ON \
-        -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
-    cmake --build build/fuzz -j "$jobs" --target fuzz_gguf fuzz_catalog_yaml fuzz_gpu_yaml \
-        fuzz_server_args fuzz_plan_yaml fuzz_compose_text fuzz_compose_yaml fuzz_llama_log \
-        fuzz_smi_csv
-fi
 
 step "benchmark (smoke run; figures are informative, not checked)"
 build/ci/bench/vramplan_bench_gguf 5
@@ -83,9 +79,9 @@ if [[ "$fuzz_seconds" != 0 ]]; then
         smi_csv:smi_csv; do
         name=${target%%:*}
         dir=${target##*:}
-        # Crash reproducers land in build/fuzz/ (artifact_prefix) for a new bad/ corpus file.
-        build/fuzz/tests/fuzz_"$name" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
-            -max_len=8192 -timeout=10 -artifact_prefix=build/fuzz/ -print_final_stats=0 \
+        # Crash reproducers land in build/asan/ (artifact_prefix) for a new bad/ corpus file.
+        build/asan/tests/fuzz_"$name" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+            -max_len=8192 -timeout=10 -artifact_prefix=build/asan/ -print_final_stats=0 \
             "$corpus/$dir" 2>&1 | tail -n 1
     done
 fi
