@@ -26,6 +26,9 @@ struct HttpClient::Impl {
 HttpClient::HttpClient(const Endpoint& endpoint) : m_impl(std::make_unique<Impl>(endpoint)) {
     // llama-server answers one connection per slot; keep-alive saves a handshake per request.
     m_impl->client.set_keep_alive(true);
+    // cpp-httplib writes the headers and the body separately: with Nagle's algorithm the body
+    // waits for the server's delayed ACK (40 ms on Linux), which a latency figure must not hold.
+    m_impl->client.set_tcp_nodelay(true);
 }
 
 HttpClient::~HttpClient() = default;
