@@ -183,6 +183,9 @@ void register_verify(CLI::App& app, Context& ctx) {
         "verify", "Walk the deployment checklist on the real GPU: predicted vs measured VRAM");
     cmd->add_option("--plan", opt->plan, "The plan: vramplan solve ... --emit json > plan.json");
     add_compose_options(cmd, opt->compose, false);
+    cmd->get_option("--env-file")
+        ->description("With --plan: the deployed .env, compared with the plan's values; with a "
+                      "compose file: its variables (default: .env beside it)");
     cmd->add_option("--up", opt->up,
                     "Command that starts one service, {service} replaced by its name; run for "
                     "each in the planned order (default: you start them, verify waits)");
