@@ -108,7 +108,7 @@ std::set<std::uint32_t> pids_of(const GpuSnapshot& snap) {
 // Waits until the service answers /health with 200 (llama-server answers 503 while it loads).
 // Returns "" when it did, else why not.
 std::string wait_for_health(const VerifyService& s, const VerifyOptions& o) {
-    const Endpoint e = parse_endpoint(fmt::format("http://{}:{}", o.host, s.port));
+    const Endpoint e = service_endpoint(o.host, s.port);
     HttpClient client(e);
     const auto deadline = clock::now() + o.start_timeout;
     std::string last = "no answer";
@@ -148,7 +148,8 @@ VerifyStep start_service(const VerifyService& s, const VerifyOptions& o, GpuRead
         return st;
     }
     if (hooks.status) {
-        hooks.status(fmt::format("{}: waiting for http://{}:{}/health{}", s.name, o.host, s.port,
+        hooks.status(fmt::format("{}: waiting for {}/health{}", s.name,
+                                 service_endpoint(o.host, s.port).origin(),
                                  hooks.start ? "" : " (start it now)"));
     }
     if (std::string why = wait_for_health(s, o); !why.empty()) {
@@ -186,12 +187,10 @@ VerifyStep start_service(const VerifyService& s, const VerifyOptions& o, GpuRead
     const bool ok = within_tolerance(s.vram_bytes, *st.measured_bytes, o);
     st.status = ok ? StepStatus::pass : StepStatus::fail;
     if (!ok) {
-        st.detail += fmt::format(
-            "; {} {} than predicted (tolerance {})", signed_mib(s.vram_bytes, *st.measured_bytes),
-            *st.measured_bytes > s.vram_bytes ? "more" : "less",
-            mib(std::max<std::uint64_t>(
-                o.tolerance_bytes, static_cast<std::uint64_t>(o.tolerance_fraction *
-                                                              static_cast<double>(s.vram_bytes)))));
+        st.detail += fmt::format("; {} {} than predicted (tolerance {})",
+                                 signed_mib(s.vram_bytes, *st.measured_bytes),
+                                 *st.measured_bytes > s.vram_bytes ? "more" : "less",
+                                 mib(tolerance_for(s.vram_bytes, o)));
     }
     return st;
 }
@@ -202,7 +201,7 @@ VerifyStep load_phase(const VerifyPlan& plan, const VerifyOptions& o, GpuReader&
     LoadtestOptions lo = *o.load;
     lo.endpoints.clear();
     for (const VerifyService& s : plan.services) {
-        lo.endpoints.push_back(parse_endpoint(fmt::format("http://{}:{}", o.host, s.port)));
+        lo.endpoints.push_back(service_endpoint(o.host, s.port));
     }
     std::uint64_t predicted = baseline_bytes;
     for (const VerifyService& s : plan.services) {
@@ -260,12 +259,21 @@ bool VerifyResult::passed() const {
                         [](const VerifyStep& s) { return s.status == StepStatus::fail; });
 }
 
-bool within_tolerance(std::uint64_t predicted, std::uint64_t measured, const VerifyOptions& o) {
+std::uint64_t tolerance_for(std::uint64_t predicted, const VerifyOptions& o) {
     const auto fraction = static_cast<std::uint64_t>(
         std::llround(o.tolerance_fraction * static_cast<double>(predicted)));
-    const std::uint64_t tolerance = std::max(o.tolerance_bytes, fraction);
+    return std::max(o.tolerance_bytes, fraction);
+}
+
+bool within_tolerance(std::uint64_t predicted, std::uint64_t measured, const VerifyOptions& o) {
     const std::uint64_t diff = measured > predicted ? measured - predicted : predicted - measured;
-    return diff <= tolerance;
+    return diff <= tolerance_for(predicted, o);
+}
+
+Endpoint service_endpoint(const std::string& host, std::uint16_t port) {
+    const bool v6 = host.find(':') != std::string::npos && !host.starts_with('[');
+    return parse_endpoint(
+        fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", port));
 }
 
 VerifyPlan verify_plan_from_json(std::string_view text_in, const std::string& source) {

@@ -103,7 +103,12 @@ VerifyResult run_verify(const VerifyPlan& plan, const VerifyOptions& options, Gp
 VerifyStep check_model_file(const VerifyService& s, const std::filesystem::path& models_dir);
 VerifyStep check_env_values(const VerifyPlan& plan, std::string_view env_text,
                             const std::string& source);
+// The tolerance for a prediction: the larger of tolerance_bytes and tolerance_fraction of it.
+std::uint64_t tolerance_for(std::uint64_t predicted, const VerifyOptions& o);
 // Is `measured` within the tolerance of `predicted`?
 bool within_tolerance(std::uint64_t predicted, std::uint64_t measured, const VerifyOptions& o);
+// Where a service answers: http://HOST:PORT (an IPv6 host in brackets). Throws
+// ErrorKind::usage for a host that is not one.
+Endpoint service_endpoint(const std::string& host, std::uint16_t port);
 
 } // namespace vramplan

@@ -96,7 +96,7 @@ VerifyOptions verify_options(const Options& o) {
     }
     vo.tolerance_fraction = o.tolerance_pct / 100;
     vo.host = o.server_host;
-    (void)parse_endpoint("http://" + vo.host + ":1"); // a usage error now, not mid-run
+    (void)service_endpoint(vo.host, 1); // a usage error now, not mid-run
     vo.start_timeout = seconds_option(o.start_timeout_s, "--start-timeout", 86400);
     vo.settle = seconds_option(o.settle_s, "--settle", 600);
     vo.files_only = o.files_only;

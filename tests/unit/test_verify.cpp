@@ -91,6 +91,15 @@ TEST_CASE("verify: tolerance is the larger of the MiB and the fraction") {
     CHECK(within_tolerance(4000 * k_mib, 4200 * k_mib, o)); // 5 % of 4000 = 200
     CHECK_FALSE(within_tolerance(4000 * k_mib, 4201 * k_mib, o));
     CHECK(within_tolerance(0, 64 * k_mib, o));
+    CHECK(tolerance_for(4000 * k_mib, o) == 200 * k_mib);
+    CHECK(tolerance_for(10 * k_mib, o) == 64 * k_mib);
+}
+
+TEST_CASE("verify: where a service answers, IPv6 hosts in brackets") {
+    CHECK(service_endpoint("127.0.0.1", 8001).origin() == "http://127.0.0.1:8001");
+    CHECK(service_endpoint("::1", 8004).origin() == "http://[::1]:8004");
+    CHECK(service_endpoint("[::1]", 8004).origin() == "http://[::1]:8004");
+    CHECK_THROWS_AS(service_endpoint("", 1), Error);
 }
 
 TEST_CASE("verify: the plan solve --emit json writes") {
