@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <map>
 #include <set>
@@ -398,14 +397,11 @@ VerifyStep check_model_file(const VerifyService& s, const std::filesystem::path&
 }
 
 VerifyStep check_env_values(const VerifyPlan& plan, std::string_view env_text,
-                            const std::string& source) {
+                            const std::string& source, const VariableLookup& environment) {
     VerifyStep st = step("env", "", fmt::format("{} holds the planned values", source));
-    const auto process_env = [](std::string_view name) -> std::optional<std::string> {
-        const char* v = std::getenv(std::string(name).c_str());
-        return v == nullptr ? std::nullopt : std::optional<std::string>(v);
-    };
+    const VariableLookup none = [](std::string_view) { return std::optional<std::string>(); };
     std::map<std::string, std::string> values;
-    for (const EnvEntry& e : parse_dotenv(env_text, source, process_env)) {
+    for (const EnvEntry& e : parse_dotenv(env_text, source, environment ? environment : none)) {
         if (e.value) {
             values[e.name] = *e.value;
         }
@@ -448,8 +444,8 @@ VerifyResult run_verify(const VerifyPlan& plan, const VerifyOptions& o, GpuReade
     const bool env_planned = std::any_of(plan.services.begin(), plan.services.end(),
                                          [](const VerifyService& s) { return !s.env.empty(); });
     if (o.env_file && env_planned) {
-        out.steps.push_back(
-            check_env_values(plan, read_text_file(*o.env_file), o.env_file->string()));
+        out.steps.push_back(check_env_values(plan, read_text_file(*o.env_file),
+                                             o.env_file->string(), o.environment));
     } else {
         out.steps.push_back(skipped(step("env", "", ".env holds the planned values"),
                                     env_planned ? "pass --env-file"

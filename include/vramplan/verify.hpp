@@ -72,6 +72,9 @@ struct VerifyOptions {
     bool files_only = false;                         // steps that need no GPU and no running server
     std::uint32_t gpu_index = 0;
     std::optional<LoadtestOptions> load; // the load phase (endpoints come from the plan)
+    // Variables the .env's values may refer to, as Compose resolves them (the CLI passes the
+    // process environment; the library does not read it). Empty: none.
+    VariableLookup environment;
 };
 
 struct VerifyHooks {
@@ -101,8 +104,9 @@ VerifyResult run_verify(const VerifyPlan& plan, const VerifyOptions& options, Gp
 
 // The steps on their own, for tests and for `files_only`.
 VerifyStep check_model_file(const VerifyService& s, const std::filesystem::path& models_dir);
+// `environment`: the variables .env values may refer to (empty: none).
 VerifyStep check_env_values(const VerifyPlan& plan, std::string_view env_text,
-                            const std::string& source);
+                            const std::string& source, const VariableLookup& environment = {});
 // The tolerance for a prediction: the larger of tolerance_bytes and tolerance_fraction of it.
 std::uint64_t tolerance_for(std::uint64_t predicted, const VerifyOptions& o);
 // Is `measured` within the tolerance of `predicted`?

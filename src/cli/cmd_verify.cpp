@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 
@@ -100,6 +101,10 @@ VerifyOptions verify_options(const Options& o) {
     vo.start_timeout = seconds_option(o.start_timeout_s, "--start-timeout", 86400);
     vo.settle = seconds_option(o.settle_s, "--settle", 600);
     vo.files_only = o.files_only;
+    vo.environment = [](std::string_view name) {
+        const char* v = std::getenv(std::string(name).c_str());
+        return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+    };
     vo.gpu_index = o.gpu_index;
     if (o.load) {
         LoadtestOptions lo;

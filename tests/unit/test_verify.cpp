@@ -221,6 +221,13 @@ TEST_CASE("verify: the .env against the planned values") {
           "CHAT_MODEL=b.gguf, planned a.gguf; CHAT_CTX_SIZE is not set (planned 1024)");
     CHECK_THROWS_WITH(check_env_values(plan, "CHAT_MODEL='open\n", ".env"),
                       Catch::Contains(".env:1"));
+    // Values may refer to variables, resolved as Compose does (the environment first).
+    const VariableLookup env = [](std::string_view name) {
+        return name == "CTX" ? std::optional<std::string>("1024") : std::nullopt;
+    };
+    CHECK(check_env_values(plan, "CHAT_MODEL=a.gguf\nCHAT_N_GPU_LAYERS=37\nCHAT_CTX_SIZE=${CTX}\n",
+                           ".env", env)
+              .status == StepStatus::pass);
     plan.services[0].env.clear();
     CHECK(check_env_values(plan, "", ".env").status == StepStatus::skip);
 }
