@@ -6,17 +6,6 @@
 
 namespace vramplan {
 
-std::string_view failure_name(HttpFailure f) {
-    switch (f) {
-    case HttpFailure::none: return "none";
-    case HttpFailure::refused: return "refused";
-    case HttpFailure::timeout: return "timeout";
-    case HttpFailure::disconnected: return "disconnected";
-    case HttpFailure::other: return "other";
-    }
-    return "other";
-}
-
 struct HttpClient::Impl {
     Endpoint endpoint;
     httplib::Client client;

@@ -2,6 +2,7 @@
 #include <vramplan/http_client.hpp>
 #include <vramplan/loadtest.hpp>
 #include <vramplan/strings.hpp>
+#include <vramplan/text_file.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -250,6 +251,10 @@ std::vector<std::string> builtin_prompts() {
         "Write a SQL query that returns the ten most recent orders with their customer names.",
         "Summarize the difference between TCP and UDP for a beginner.",
     };
+}
+
+std::vector<std::string> load_prompts(const std::string& file) {
+    return file.empty() ? builtin_prompts() : parse_prompts(read_text_file(file), file);
 }
 
 std::chrono::milliseconds parse_duration(std::string_view text, const std::string& flag) {

@@ -28,17 +28,8 @@ VramSamples VramSampler::stop() {
         m_thread.join();
         sample(); // and one at the end
     }
-    return snapshot();
-}
-
-VramSamples VramSampler::snapshot() const {
     const std::lock_guard lock(m_mutex);
     return m_samples;
-}
-
-void VramSampler::reset_peaks() {
-    const std::lock_guard lock(m_mutex);
-    m_samples.peaks.clear();
 }
 
 void VramSampler::loop() {

@@ -21,8 +21,6 @@ enum class HttpFailure {
     other,        // TLS, redirects, anything else the library reports
 };
 
-std::string_view failure_name(HttpFailure f);
-
 struct HttpRequest {
     std::string method = "GET";
     std::string path = "/"; // after the endpoint's base path

@@ -111,6 +111,8 @@ private:
 std::vector<std::string> parse_prompts(std::string_view text, const std::string& source);
 // A small built-in set: short questions and code tasks of different lengths.
 std::vector<std::string> builtin_prompts();
+// The prompts of `file` (parse_prompts), or the built-in set when `file` is empty.
+std::vector<std::string> load_prompts(const std::string& file);
 
 // "30s", "5m", "1h", "1h30m", "90" (seconds); throws ErrorKind::usage.
 std::chrono::milliseconds parse_duration(std::string_view text, const std::string& flag);

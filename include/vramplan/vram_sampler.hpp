@@ -42,10 +42,6 @@ public:
 
     // Stops sampling (idempotent) and returns what was read.
     VramSamples stop();
-    // The figures so far, while it runs.
-    VramSamples snapshot() const;
-    // Forgets the peaks so far (a new phase starts); readings keep counting.
-    void reset_peaks();
 
 private:
     void loop();
@@ -59,7 +55,7 @@ private:
     std::mutex m_wake_mutex;
     std::condition_variable m_wake;
     bool m_stop = false;
-    mutable std::mutex m_mutex; // guards m_samples
+    std::mutex m_mutex; // guards m_samples
     VramSamples m_samples;
 };
 

@@ -70,6 +70,17 @@ GpuProfiles Context::gpus() const {
     return g;
 }
 
+std::optional<std::string> process_env(std::string_view name) {
+    const char* v = std::getenv(std::string(name).c_str());
+    return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+}
+
+void add_gpu_source_option(CLI::App* cmd, std::string& source, const std::string& description) {
+    cmd->add_option("--gpu-source", source, description)
+        ->envname("VRAMPLAN_GPU_SOURCE")
+        ->capture_default_str();
+}
+
 SolveOptions budget_options(const Context& ctx, const std::string& gpu, const std::string& host,
                             double host_bandwidth, double reserve_mib) {
     SolveOptions so;

@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vramplan::cli {
@@ -52,6 +54,12 @@ struct ComposeCheck {
 ComposeCheck run_compose_check(const Context& ctx, const ComposeInputs& in);
 // The options above, for a command (`compose_required`: the file and --gpu must be given).
 void add_compose_options(CLI::App* cmd, ComposeInputs& in, bool compose_required);
+
+// A variable of the process environment (compose interpolation, verify's .env values).
+std::optional<std::string> process_env(std::string_view name);
+
+// --gpu-source (or VRAMPLAN_GPU_SOURCE): auto, nvml or nvidia-smi, into `source`.
+void add_gpu_source_option(CLI::App* cmd, std::string& source, const std::string& description);
 
 // Writes `text` to stdout; stdout carries only the requested output.
 void print(const std::string& text);

@@ -142,9 +142,7 @@ void register_calibrate(CLI::App& app, Context& ctx) {
     cmd->add_option("--measured-mib", opt->measured_mib,
                     "What nvidia-smi shows for this server process, MiB");
     cmd->add_option("--pid", opt->pid, "Read the process's GPU memory now (NVML or nvidia-smi)");
-    cmd->add_option("--gpu-source", opt->gpu_source, "For --pid: auto, nvml, nvidia-smi")
-        ->envname("VRAMPLAN_GPU_SOURCE")
-        ->capture_default_str();
+    add_gpu_source_option(cmd, opt->gpu_source, "For --pid: auto, nvml, nvidia-smi");
     cmd->add_flag("--save", opt->save,
                   "Write the measured overhead to $XDG_CONFIG_HOME/vramplan/gpus/NAME.yaml");
     cmd->add_flag("--json", opt->json, "Print JSON");

@@ -7,7 +7,6 @@
 #include <vramplan/error.hpp>
 #include <vramplan/strings.hpp>
 
-#include <cstdlib>
 #include <memory>
 
 namespace vramplan::cli {
@@ -20,11 +19,6 @@ struct Options {
     bool json = false;
     bool strict = false;
 };
-
-std::optional<std::string> process_env(std::string_view name) {
-    const char* v = std::getenv(std::string(name).c_str());
-    return v == nullptr ? std::nullopt : std::optional<std::string>(v);
-}
 
 } // namespace
 

@@ -20,9 +20,7 @@ void register_gpus(CLI::App& app, Context& ctx) {
     cmd->add_flag("--json", opt->json, "Print JSON (with the source of every figure)");
     cmd->add_flag("--detect", opt->detect,
                   "Read this machine's GPUs (NVML or nvidia-smi) and match them to profiles");
-    cmd->add_option("--gpu-source", opt->source, "Where --detect reads: auto, nvml, nvidia-smi")
-        ->envname("VRAMPLAN_GPU_SOURCE")
-        ->capture_default_str();
+    add_gpu_source_option(cmd, opt->source, "Where --detect reads: auto, nvml, nvidia-smi");
     cmd->footer("\nExamples:\n  vramplan gpus\n  vramplan gpus show rtx4050\n"
                 "  vramplan gpus --detect        which profile this machine's GPU is\n"
                 "  vramplan gpus --json | jq '.gpus[] | select(.name==\"rtx4090\")'\n\n"

@@ -61,8 +61,7 @@ LoadtestOptions loadtest_options(const Options& o) {
     } else {
         lo.requests = o.requests > 0 ? o.requests : 10;
     }
-    lo.prompts =
-        o.prompts.empty() ? builtin_prompts() : parse_prompts(read_text_file(o.prompts), o.prompts);
+    lo.prompts = load_prompts(o.prompts);
     if (o.max_tokens == 0) {
         throw Error(ErrorKind::usage, "--max-tokens", "must be at least 1");
     }
@@ -137,10 +136,8 @@ void register_loadtest(CLI::App& app, Context& ctx) {
     cmd->add_option("--timeout", opt->timeout_s, "Seconds one request may take")
         ->capture_default_str();
     cmd->add_option("--model", opt->model, "The requests' \"model\" field")->capture_default_str();
-    cmd->add_option("--gpu-source", opt->gpu_source,
-                    "Where VRAM readings come from: auto, nvml, nvidia-smi")
-        ->envname("VRAMPLAN_GPU_SOURCE")
-        ->capture_default_str();
+    add_gpu_source_option(cmd, opt->gpu_source,
+                          "Where VRAM readings come from: auto, nvml, nvidia-smi");
     cmd->add_flag("--no-vram", opt->no_vram, "Do not sample GPU memory");
     cmd->add_flag("--allow-remote", opt->allow_remote,
                   "Allow addresses that are not this machine's loopback");

@@ -14,7 +14,6 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 
@@ -101,10 +100,7 @@ VerifyOptions verify_options(const Options& o) {
     vo.start_timeout = seconds_option(o.start_timeout_s, "--start-timeout", 86400);
     vo.settle = seconds_option(o.settle_s, "--settle", 600);
     vo.files_only = o.files_only;
-    vo.environment = [](std::string_view name) {
-        const char* v = std::getenv(std::string(name).c_str());
-        return v == nullptr ? std::nullopt : std::optional<std::string>(v);
-    };
+    vo.environment = process_env;
     vo.gpu_index = o.gpu_index;
     if (o.load) {
         LoadtestOptions lo;
@@ -115,8 +111,7 @@ VerifyOptions verify_options(const Options& o) {
             lo.requests = o.load_requests > 0 ? o.load_requests : 20;
         }
         lo.max_tokens = o.max_tokens;
-        lo.prompts = o.prompts.empty() ? builtin_prompts()
-                                       : parse_prompts(read_text_file(o.prompts), o.prompts);
+        lo.prompts = load_prompts(o.prompts);
         lo.model = "vramplan-verify";
         lo.sample_every = std::chrono::milliseconds(250);
         vo.load = lo;
@@ -224,10 +219,8 @@ void register_verify(CLI::App& app, Context& ctx) {
                   "Only the steps without a GPU: model files and .env");
     cmd->add_option("--gpu-index", opt->gpu_index, "The GPU the services share")
         ->capture_default_str();
-    cmd->add_option("--gpu-source", opt->gpu_source,
-                    "Where VRAM readings come from: auto, nvml, nvidia-smi")
-        ->envname("VRAMPLAN_GPU_SOURCE")
-        ->capture_default_str();
+    add_gpu_source_option(cmd, opt->gpu_source,
+                          "Where VRAM readings come from: auto, nvml, nvidia-smi");
     cmd->add_flag("-q,--quiet", opt->quiet, "No progress lines (shown on a terminal only)");
     cmd->add_flag("--json", opt->json, "Print JSON");
     cmd->footer(
