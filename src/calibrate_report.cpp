@@ -1,4 +1,5 @@
 #include <vramplan/calibrate_report.hpp>
+#include <vramplan/json_output.hpp>
 #include <vramplan/text_table.hpp>
 #include <vramplan/units.hpp>
 
@@ -121,7 +122,7 @@ std::string render_calibration_json(const Calibration& c, const CalibrationSubje
                  {"measured_bytes", opt(c.measured_bytes)},
                  {"runtime_overhead_bytes", opt(c.runtime_overhead_bytes)},
                  {"saved_to", s.saved_to.empty() ? json(nullptr) : json(s.saved_to)}};
-    return j.dump(2) + "\n";
+    return json_output(j);
 }
 
 } // namespace vramplan

@@ -162,15 +162,11 @@ Catalog Catalog::load(const std::filesystem::path& models_dir) {
         throw Error(ErrorKind::io, models_dir.string(), "model catalog folder not found",
                     "pass --data-dir DIR, the folder that holds models/ and profiles/");
     }
-    std::vector<std::filesystem::path> paths;
-    for (const auto& e : std::filesystem::directory_iterator(models_dir)) {
-        if (e.path().extension() == ".yaml" && e.path().filename() != "roles.yaml") {
-            paths.push_back(e.path());
-        }
-    }
-    std::sort(paths.begin(), paths.end());
     std::vector<CatalogModel> models;
-    for (const auto& p : paths) {
+    for (const auto& p : files_in(models_dir, ".yaml")) {
+        if (p.filename() == "roles.yaml") {
+            continue;
+        }
         models.push_back(parse_catalog_model(read_text_file(p), p.string()));
     }
 

@@ -1,4 +1,6 @@
 #include <vramplan/check_report.hpp>
+#include <vramplan/json_output.hpp>
+#include <vramplan/strings.hpp>
 #include <vramplan/text_table.hpp>
 #include <vramplan/units.hpp>
 
@@ -54,6 +56,25 @@ std::string escape_property(const std::string& s) {
     return out;
 }
 
+// The text report runs in CI logs, where a runner such as GitHub Actions treats any output line
+// beginning with "::" as a command to it. Values from the compose file have their control
+// characters escaped (so they start no line); a line that still begins with "::" after its
+// blanks gets its first colon escaped.
+std::string defuse_workflow_commands(const std::string& text) {
+    std::string out;
+    for (const auto line : lines_of(text)) {
+        const std::size_t start = line.find_first_not_of(" \t");
+        if (start != std::string_view::npos && line.substr(start).starts_with("::")) {
+            out +=
+                std::string(line.substr(0, start)) + "\\x3a" + std::string(line.substr(start + 1));
+        } else {
+            out += line;
+        }
+        out += '\n';
+    }
+    return out;
+}
+
 } // namespace
 
 bool check_passed(const CheckResult& r, bool strict) {
@@ -61,9 +82,9 @@ bool check_passed(const CheckResult& r, bool strict) {
 }
 
 std::string render_check_text(const CheckResult& r, bool strict) {
-    std::string out =
-        fmt::format("compose   {}\ngpu       {} ({}, {} MiB); {} MiB reserved\n\n", r.compose_file,
-                    r.gpu.name, r.gpu.display_name, r.gpu.memory_total_mib, r.reserve_bytes >> 20);
+    std::string out = fmt::format("compose   {}\ngpu       {} ({}, {} MiB); {} MiB reserved\n\n",
+                                  escape_control(r.compose_file), r.gpu.name, r.gpu.display_name,
+                                  r.gpu.memory_total_mib, r.reserve_bytes >> 20);
     TextTable t({{"service"},
                  {"model file"},
                  {"GPU"},
@@ -98,16 +119,17 @@ std::string render_check_text(const CheckResult& r, bool strict) {
                  : fmt::format("over by {} MiB", format_mib(g.vram_bytes - g.budget_bytes)));
     }
     for (const auto& o : r.other_services) {
-        out += fmt::format("  not checked {}\n", o);
+        out += fmt::format("  not checked {}\n", escape_control(o));
     }
     out += "\n";
     for (const auto& f : r.findings) {
         out += fmt::format("{}: {}{} [{}]\n  {}\n  fix: {}\n", severity_name(f.severity),
-                           format_location(r.compose_file, f.pos),
-                           f.service.empty() ? "" : " " + f.service, f.rule, f.message, f.fix);
+                           escape_control(format_location(r.compose_file, f.pos)),
+                           f.service.empty() ? "" : " " + escape_control(f.service), f.rule,
+                           escape_control(f.message), escape_control(f.fix));
     }
     out += summary(r, strict);
-    return out;
+    return defuse_workflow_commands(out);
 }
 
 std::string render_check_json(const CheckResult& r, bool strict) {
@@ -162,7 +184,7 @@ std::string render_check_json(const CheckResult& r, bool strict) {
                                  {"message", f.message},
                                  {"fix", f.fix}});
     }
-    return j.dump(2) + "\n";
+    return json_output(j);
 }
 
 std::string render_check_github(const CheckResult& r, bool strict) {

@@ -1,6 +1,7 @@
 #include <vramplan/compose.hpp>
 #include <vramplan/dotenv.hpp>
 #include <vramplan/error.hpp>
+#include <vramplan/service_name.hpp>
 #include <vramplan/shell_words.hpp>
 #include <vramplan/strings.hpp>
 #include <vramplan/text_file.hpp>
@@ -22,6 +23,13 @@ public:
         : m_file(file), m_base_dir(base_dir), m_lookup(lookup) {}
 
     ComposeService read(const std::string& name, const ComposeNode& n) const {
+        if (!is_service_name(name)) { // Compose refuses the file; so does check
+            try {
+                check_service_name(name, ErrorKind::data, {});
+            } catch (const Error& e) {
+                throw e.within(format_location(m_file, n.key_pos.line > 0 ? n.key_pos : n.pos));
+            }
+        }
         if (!n.is_mapping()) {
             fail(n, fmt::format("service '{}' must be a mapping", name));
         }

@@ -23,7 +23,7 @@ class TreeBuilder {
 public:
     TreeBuilder(const std::string& source, const VariableLookup& lookup,
                 const ComposeLimits& limits)
-        : m_source(source), m_lookup(lookup), m_limits(limits) {}
+        : m_source(source), m_lookup(lookup), m_limits(limits), m_budget(limits.max_scalar_bytes) {}
 
     ComposeNode build(const YAML::Node& n, int depth) {
         if (++m_nodes > m_limits.max_nodes) {
@@ -71,7 +71,8 @@ private:
 
     std::string interpolated(const YAML::Node& n) {
         try {
-            Interpolated v = interpolate(n.Scalar(), m_lookup);
+            Interpolated v = interpolate(n.Scalar(), m_lookup, m_budget.left());
+            m_budget.spend(v.value.size(), {});
             for (auto& name : v.unset) {
                 if (m_unset_names.insert(name).second) {
                     m_unset.push_back(UnsetVariable{std::move(name), pos_of(n)});
@@ -128,6 +129,7 @@ private:
     const std::string& m_source;
     const VariableLookup& m_lookup;
     const ComposeLimits& m_limits;
+    InterpolationBudget m_budget;
     std::size_t m_nodes = 0;
     std::vector<UnsetVariable> m_unset;
     std::set<std::string> m_unset_names;

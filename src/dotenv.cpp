@@ -1,5 +1,6 @@
 #include <vramplan/dotenv.hpp>
 #include <vramplan/error.hpp>
+#include <vramplan/text_file.hpp>
 
 #include <fmt/format.h>
 
@@ -118,7 +119,8 @@ private:
         }
         Interpolated v;
         try {
-            v = interpolate(raw, lookup);
+            v = interpolate(raw, lookup, m_budget.left());
+            m_budget.spend(v.value.size(), {});
         } catch (const Error& err) {
             throw err.within(fmt::format("{}:{}", m_source, e.line));
         }
@@ -200,6 +202,8 @@ private:
     std::size_t m_pos = 0;
     int m_line = 1;
     std::map<std::string, std::optional<std::string>> m_defined;
+    // What all values may expand to together: the file's own size limit (text_file.hpp).
+    InterpolationBudget m_budget{k_max_text_file_bytes};
 };
 
 } // namespace

@@ -1,4 +1,5 @@
 #include <vramplan/estimate_report.hpp>
+#include <vramplan/json_output.hpp>
 #include <vramplan/strings.hpp>
 #include <vramplan/text_table.hpp>
 #include <vramplan/units.hpp>
@@ -144,7 +145,7 @@ std::string render_estimate_json(const ModelSpec& m, const EstimateSubject& s,
         {"notes", e.notes},
         {"ignored_flags", args.ignored},
     };
-    return j.dump(2) + "\n";
+    return json_output(j);
 }
 
 } // namespace vramplan

@@ -1,4 +1,5 @@
 #include <vramplan/gpu_detect.hpp>
+#include <vramplan/json_output.hpp>
 #include <vramplan/strings.hpp>
 #include <vramplan/text_table.hpp>
 
@@ -160,7 +161,7 @@ std::string render_detect_json(const std::vector<DetectedGpu>& gpus, const GpuSn
                          {"used_bytes", p.used_bytes ? json(*p.used_bytes) : json(nullptr)},
                          {"name", p.name}});
     }
-    return json{{"source", s.source}, {"gpus", arr}, {"processes", procs}}.dump(2) + "\n";
+    return json_output(json{{"source", s.source}, {"gpus", arr}, {"processes", procs}});
 }
 
 } // namespace vramplan

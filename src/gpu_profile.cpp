@@ -159,14 +159,7 @@ void GpuProfiles::apply_overrides(const std::filesystem::path& dir) {
     if (!std::filesystem::is_directory(dir, ec)) {
         return;
     }
-    std::vector<std::filesystem::path> paths;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-        if (e.path().extension() == ".yaml") {
-            paths.push_back(e.path());
-        }
-    }
-    std::sort(paths.begin(), paths.end());
-    for (const auto& p : paths) {
+    for (const auto& p : files_in(dir, ".yaml")) {
         const std::string text = read_text_file(p);
         const YAML::Node root = yaml::parse(text, p.string());
         const std::string name = yaml::MapReader(root, p.string()).string("name");
@@ -204,15 +197,8 @@ GpuProfiles GpuProfiles::load(const std::filesystem::path& gpus_dir) {
         throw Error(ErrorKind::io, gpus_dir.string(), "GPU profile folder not found",
                     "pass --data-dir DIR, the folder that holds models/ and profiles/");
     }
-    std::vector<std::filesystem::path> paths;
-    for (const auto& e : std::filesystem::directory_iterator(gpus_dir)) {
-        if (e.path().extension() == ".yaml") {
-            paths.push_back(e.path());
-        }
-    }
-    std::sort(paths.begin(), paths.end());
     std::vector<GpuProfile> profiles;
-    for (const auto& p : paths) {
+    for (const auto& p : files_in(gpus_dir, ".yaml")) {
         profiles.push_back(parse_gpu_profile(read_text_file(p), p.string()));
     }
     return from_profiles(std::move(profiles));

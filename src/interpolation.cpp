@@ -1,5 +1,6 @@
 #include <vramplan/error.hpp>
 #include <vramplan/interpolation.hpp>
+#include <vramplan/strings.hpp>
 
 #include <fmt/format.h>
 
@@ -21,8 +22,8 @@ constexpr int k_max_nesting = 64;
 // that is not used (so errors in it are still reported) without looking variables up.
 class Interpolator {
 public:
-    Interpolator(std::string_view text, const VariableLookup& lookup)
-        : m_text(text), m_lookup(lookup) {}
+    Interpolator(std::string_view text, const VariableLookup& lookup, std::size_t max_bytes)
+        : m_text(text), m_lookup(lookup), m_max_bytes(max_bytes) {}
 
     Interpolated run() {
         Interpolated out;
@@ -69,6 +70,13 @@ private:
                 continue;
             }
             out += dollar(evaluate, depth);
+            if (out.size() > m_max_bytes) {
+                throw Error(ErrorKind::data, {},
+                            fmt::format("\"{}\" expands to more than {} bytes",
+                                        escape_control(m_text.substr(0, 60)), m_max_bytes),
+                            "a variable that doubles another on each line grows without bound; "
+                            "check the .env file");
+            }
         }
         if (in_braces) {
             invalid(m_text.size(), "a ${ without its closing }");
@@ -159,6 +167,7 @@ private:
 
     std::string_view m_text;
     const VariableLookup& m_lookup;
+    std::size_t m_max_bytes;
     std::size_t m_pos = 0;
     std::vector<std::string> m_unset;
 };
@@ -177,11 +186,21 @@ bool is_variable_name(std::string_view name) {
     return true;
 }
 
-Interpolated interpolate(std::string_view text, const VariableLookup& lookup) {
+Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
+                         std::size_t max_bytes) {
     if (text.find('$') == std::string_view::npos) {
         return Interpolated{std::string(text), {}};
     }
-    return Interpolator(text, lookup).run();
+    return Interpolator(text, lookup, max_bytes).run();
+}
+
+void InterpolationBudget::spend(std::size_t bytes, const std::string& where) {
+    if (bytes > m_left) {
+        throw Error(ErrorKind::data, where,
+                    fmt::format("the values expand to more than {} bytes in all", m_total),
+                    "variables that repeat each other grow without bound; check the .env file");
+    }
+    m_left -= bytes;
 }
 
 } // namespace vramplan

@@ -20,7 +20,8 @@ namespace {
 } // namespace
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer; it is refused below.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         throw_io(path, "cannot open", errno);
     }
@@ -33,6 +34,11 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& 
     if (S_ISDIR(st.st_mode)) {
         ::close(fd);
         throw Error(ErrorKind::io, path.string(), "is a directory, not a file");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw Error(ErrorKind::io, path.string(),
+                    "is a FIFO, socket or device, not a regular file");
     }
     const auto size = static_cast<std::size_t>(st.st_size);
     if (size == 0) {

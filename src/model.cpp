@@ -4,12 +4,13 @@
 
 #include <vramplan/error.hpp>
 #include <vramplan/model.hpp>
+#include <vramplan/strings.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
-#include <regex>
+#include <set>
 
 namespace vramplan {
 
@@ -222,18 +223,68 @@ ModelSpec model_from_gguf(std::span<const GgufFile> parts, std::span<const std::
     return m;
 }
 
+namespace {
+
+// "PREFIX-00002-of-00003.gguf" (llama_split_prefix's naming): the prefix and the part count, or
+// nullopt for any other name. Read from the end, in linear time: a path can be long.
+std::optional<std::pair<std::string, int>> split_name(const std::string& p) {
+    constexpr std::string_view k_tail = ".gguf";
+    constexpr std::size_t k_suffix = 1 + 5 + 4 + 5; // "-NNNNN-of-NNNNN"
+    if (p.size() < k_suffix + k_tail.size() || !p.ends_with(k_tail)) {
+        return std::nullopt;
+    }
+    const std::string_view s =
+        std::string_view(p).substr(p.size() - k_tail.size() - k_suffix, k_suffix);
+    const auto digits = [](std::string_view d) {
+        return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (s[0] != '-' || !digits(s.substr(1, 5)) || s.substr(6, 4) != "-of-" ||
+        !digits(s.substr(10, 5))) {
+        return std::nullopt;
+    }
+    return std::pair{p.substr(0, p.size() - k_tail.size() - k_suffix),
+                     static_cast<int>(*parse_integer(s.substr(10, 5)))};
+}
+
+// llama_model_loader's checks across the parts of a split model: every part agrees on
+// split.count and numbers itself in order, and no tensor is in two parts.
+void check_split_parts(const std::vector<GgufFile>& parts, const std::vector<std::string>& paths) {
+    std::set<std::string_view> seen;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (parts.size() > 1) {
+            const GgufValue* count = parts[i].find("split.count");
+            const GgufValue* no = parts[i].find("split.no");
+            if (count == nullptr || count->as_uint("split.count") != parts.size() ||
+                no == nullptr || no->as_uint("split.no") != i) {
+                throw Error(ErrorKind::format, paths[i],
+                            fmt::format("this part does not say it is part {} of {} "
+                                        "(split.no, split.count)",
+                                        i + 1, parts.size()),
+                            "the parts must come from one llama-gguf-split run");
+            }
+        }
+        for (const auto& t : parts[i].tensors) {
+            if (!seen.insert(t.name).second) {
+                throw Error(ErrorKind::format, paths[i],
+                            fmt::format("tensor {} is duplicated", quote_value(t.name)),
+                            "llama.cpp refuses a model whose parts repeat a tensor");
+            }
+        }
+    }
+}
+
+} // namespace
+
 ModelSpec read_model(const std::filesystem::path& path) {
-    static const std::regex split_re(R"((.*)-(\d{5})-of-(\d{5})\.gguf)");
     const std::string p = path.string();
-    std::smatch match;
     std::vector<std::string> paths;
-    if (std::regex_match(p, match, split_re)) {
-        const int count = std::stoi(match[3].str());
+    if (const auto split = split_name(p)) {
+        const int count = split->second;
         if (count < 1) {
             throw Error(ErrorKind::usage, p, "split count in the file name is 0");
         }
         for (int i = 1; i <= count; ++i) {
-            paths.push_back(fmt::format("{}-{:05d}-of-{:05d}.gguf", match[1].str(), i, count));
+            paths.push_back(fmt::format("{}-{:05d}-of-{:05d}.gguf", split->first, i, count));
         }
     } else {
         paths.push_back(p);
@@ -253,6 +304,7 @@ ModelSpec read_model(const std::filesystem::path& path) {
                 "pass the first part, named like model-00001-of-00003.gguf");
         }
     }
+    check_split_parts(parts, paths);
     try {
         return model_from_gguf(parts, paths);
     } catch (const Error& e) {

@@ -1,4 +1,8 @@
+#include <vramplan/atomic_file.hpp>
+#include <vramplan/error.hpp>
+#include <vramplan/json_output.hpp>
 #include <vramplan/plan_report.hpp>
+#include <vramplan/services.hpp>
 #include <vramplan/strings.hpp>
 #include <vramplan/text_table.hpp>
 #include <vramplan/units.hpp>
@@ -6,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 
 #ifndef VRAMPLAN_VERSION
@@ -56,9 +61,61 @@ std::string speed_basis(const Plan& p, const PlanContext& c) {
 
 std::string header(const PlanContext& c, const Plan& p) {
     return fmt::format("{} {}: {}\n# GPU {} MiB; planned VRAM {} MiB; headroom left {} MiB\n",
-                       k_written_by, VRAMPLAN_VERSION, c.command, p.total_bytes >> 20,
+                       k_written_by, VRAMPLAN_VERSION, escape_control(c.command),
+                       p.total_bytes >> 20,
                        format_mib(p.vram_bytes),
                        p.fits ? format_mib(p.budget_bytes - p.vram_bytes) : std::string("none"));
+}
+
+// A .env value as both Compose's .env reader (compose-go) and vramplan's read it back unchanged:
+// bare when made of characters no reader treats specially, else in single quotes (literal for
+// both, no interpolation). What neither can hold literally (a ' or \ inside quotes, a control
+// character such as a newline, which would start a line of its own) is refused.
+std::string env_value(const std::string& key, const std::string& value) {
+    const auto bare = [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '.' || ch == '_' ||
+               ch == '-' || ch == '/' || ch == ':' || ch == '@' || ch == '%' || ch == '+' ||
+               ch == ',' || ch == '=';
+    };
+    if (!value.empty() && std::all_of(value.begin(), value.end(), bare)) {
+        return value;
+    }
+    const bool quotable = std::none_of(value.begin(), value.end(), [](char ch) {
+        const auto u = static_cast<unsigned char>(ch);
+        return ch == '\'' || ch == '\\' || u < 0x20 || u == 0x7f;
+    });
+    if (!quotable) {
+        throw Error(
+            ErrorKind::usage, key,
+            fmt::format("{} cannot be written to a .env file unchanged", quote_value(value)),
+            "rename the file without quotes, backslashes or control characters");
+    }
+    return "'" + value + "'";
+}
+
+// A YAML double-quoted scalar for a compose file: `literal` with its $ doubled, so that Compose's
+// interpolation gives it back unchanged, then `reference` (a ${VAR} Compose is to interpolate).
+// Control characters are escaped, never written raw.
+std::string compose_quoted(std::string_view literal, std::string_view reference) {
+    std::string out = "\"";
+    for (const char ch : literal) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (ch == '"' || ch == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (ch == '$') {
+            out += "$$";
+        } else if (u < 0x20 || u == 0x7f) {
+            out += fmt::format("\\x{:02x}", u);
+        } else {
+            out += ch;
+        }
+    }
+    return out + std::string(reference) + "\"";
+}
+
+std::string compose_literal(std::string_view value) {
+    return compose_quoted(value, "");
 }
 
 std::uint64_t container_memory_mib(const ServicePlan& s, const PlanContext& c) {
@@ -88,16 +145,6 @@ PlanContext plan_context(const SolveOptions& options, const Deployment* deployme
     c.gpu_name = options.gpu.name;
     c.gpu_display_name = options.gpu.display_name;
     return c;
-}
-
-std::string env_prefix(const ServiceRequest& r) {
-    std::string p = r.role.empty() ? r.name : r.role;
-    for (char& ch : p) {
-        ch = std::isalnum(static_cast<unsigned char>(ch)) != 0
-                 ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch)))
-                 : '_';
-    }
-    return p;
 }
 
 std::vector<std::string> server_flags(const ServicePlan& s, const PlanContext& c) {
@@ -248,7 +295,7 @@ std::string render_plan_json(const Plan& p, const PlanContext& c) {
                  {"vram_bytes_total", p.vram_bytes},
                  {"fits", p.fits},
                  {"fixes", fixes}};
-    return j.dump(2) + "\n";
+    return json_output(j);
 }
 
 std::vector<std::pair<std::string, std::string>> plan_env_values(const ServicePlan& s) {
@@ -262,10 +309,11 @@ std::string render_plan_env(const Plan& p, const PlanContext& c) {
     std::string out = header(c, p);
     for (const auto& s : p.services) {
         for (const auto& [key, value] : plan_env_values(s)) {
-            out += fmt::format("{}={}\n", key, value);
+            out += fmt::format("{}={}\n", key, env_value(key, value));
         }
     }
-    return out;
+    // Settings a user adds below this line (a token, an override) survive the next --out-dir.
+    return out + std::string(k_user_lines_marker) + "\n";
 }
 
 std::string render_plan_compose(const Plan& p, const PlanContext& c) {
@@ -279,23 +327,26 @@ std::string render_plan_compose(const Plan& p, const PlanContext& c) {
     for (std::size_t i = 0; i < p.services.size(); ++i) {
         const ServicePlan& s = p.services[i];
         const std::string v = env_prefix(s.request);
-        out += fmt::format("  {}:\n    image: {}\n    command:\n", s.request.name, image);
+        // The name was checked on the way in (service_name.hpp): it is a plain YAML key.
+        out += fmt::format("  {}:\n    image: {}\n    command:\n", s.request.name,
+                           compose_literal(image));
         // The values the .env carries are referenced, not repeated.
         const std::vector<std::string> flags = server_flags(s, c);
         for (std::size_t k = 0; k < flags.size(); ++k) {
             const std::string& prev = k > 0 ? flags[k - 1] : std::string();
-            std::string f = flags[k];
+            std::string f = compose_literal(flags[k]);
             if (prev == "--model") {
-                f = models + "/${" + v + "_MODEL}";
+                f = compose_quoted(models + "/", "${" + v + "_MODEL}");
             } else if (prev == "--n-gpu-layers") {
-                f = "${" + v + "_N_GPU_LAYERS}";
+                f = compose_quoted("", "${" + v + "_N_GPU_LAYERS}");
             } else if (prev == "-c") {
-                f = "${" + v + "_CTX_SIZE}";
+                f = compose_quoted("", "${" + v + "_CTX_SIZE}");
             }
-            out += fmt::format("      - \"{}\"\n", f);
+            out += fmt::format("      - {}\n", f);
         }
         out += fmt::format("    ports:\n      - \"{0}:{0}\"\n", s.request.port);
-        out += fmt::format("    volumes:\n      - ./models:{}:ro\n", models);
+        out += fmt::format("    volumes:\n      - {}\n",
+                           compose_literal("./models:" + models + ":ro"));
         out += "    deploy:\n      resources:\n        limits:\n";
         if (c.deployment != nullptr && c.deployment->container_cpus > 0) {
             out += fmt::format("          cpus: \"{}\"\n", c.deployment->container_cpus);

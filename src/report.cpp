@@ -1,3 +1,4 @@
+#include <vramplan/json_output.hpp>
 #include <vramplan/report.hpp>
 #include <vramplan/strings.hpp>
 #include <vramplan/synth.hpp>
@@ -207,7 +208,7 @@ std::string render_model_json(const ModelSpec& m) {
                            {"offset", t.offset}});
     }
     j["tensors"] = tensors;
-    return j.dump(2) + "\n";
+    return json_output(j);
 }
 
 std::string render_catalog_text(const Catalog& c) {
@@ -242,7 +243,7 @@ std::string render_catalog_json(const Catalog& c) {
     for (const auto& r : c.roles()) {
         roles.push_back({{"role", r.role}, {"alias", r.alias}, {"model", r.model}});
     }
-    return json{{"models", models}, {"roles", roles}}.dump(2) + "\n";
+    return json_output(json{{"models", models}, {"roles", roles}});
 }
 
 std::string render_catalog_model_text(const Catalog& c, const CatalogModel& m) {
@@ -320,7 +321,7 @@ std::string render_catalog_model_json(const Catalog& c, const CatalogModel& m) {
            {"tied_output", a.tied_output},
            {"roles", roles_of(c, m)},
            {"files", files}};
-    return j.dump(2) + "\n";
+    return json_output(j);
 }
 
 std::string render_gpus_text(const GpuProfiles& g) {
@@ -381,11 +382,11 @@ std::string render_gpus_json(const GpuProfiles& g) {
     for (const auto& p : g.all()) {
         arr.push_back(gpu_json(p));
     }
-    return json{{"gpus", arr}}.dump(2) + "\n";
+    return json_output(json{{"gpus", arr}});
 }
 
 std::string render_gpu_json(const GpuProfile& p) {
-    return gpu_json(p).dump(2) + "\n";
+    return json_output(gpu_json(p));
 }
 
 std::string render_gpu_text(const GpuProfile& p) {

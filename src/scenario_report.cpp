@@ -1,3 +1,4 @@
+#include <vramplan/json_output.hpp>
 #include <vramplan/scenario_report.hpp>
 #include <vramplan/text_table.hpp>
 #include <vramplan/units.hpp>
@@ -168,7 +169,7 @@ std::string render_scenarios_json(const std::vector<ScenarioResult>& results,
     json out = {{"reserve_bytes", c.reserve_bytes},
                 {"headroom_bytes", c.headroom_bytes},
                 {"scenarios", rows}};
-    return out.dump(2) + "\n";
+    return json_output(out);
 }
 
 } // namespace vramplan

@@ -1,4 +1,5 @@
 #include <vramplan/error.hpp>
+#include <vramplan/numbers.hpp>
 #include <vramplan/server_args.hpp>
 #include <vramplan/strings.hpp>
 
@@ -20,21 +21,14 @@ struct Flag {
     std::function<void(ServerArgs&, const std::string& value, const std::string& flag)> apply;
 };
 
-long to_long(const std::string& v, const std::string& flag, long min) {
-    const auto n = parse_integer(v);
-    if (!n || *n < min || *n > LONG_MAX) {
-        throw Error(ErrorKind::usage, flag,
-                    fmt::format("expected an integer of at least {}, found '{}'", min, v));
-    }
-    return static_cast<long>(*n);
+// common/arg.cpp reads integer flags with std::stoi: llama-server refuses a value outside int's
+// range, so vramplan does too rather than wrapping it.
+int to_int(const std::string& v, const std::string& flag, int min) {
+    return static_cast<int>(checked_integer(v, min, INT_MAX, flag));
 }
 
-std::uint32_t to_u32(const std::string& v, const std::string& flag, long min = 0) {
-    const long n = to_long(v, flag, min);
-    if (n > static_cast<long>(UINT32_MAX)) {
-        throw Error(ErrorKind::usage, flag, fmt::format("{} is too large", v));
-    }
-    return static_cast<std::uint32_t>(n);
+std::uint32_t to_u32(const std::string& v, const std::string& flag, int min = 0) {
+    return static_cast<std::uint32_t>(to_int(v, flag, min));
 }
 
 bool to_bool(const std::string& v, const std::string& flag) {
@@ -56,13 +50,12 @@ int parse_n_gpu_layers(const std::string& v, const std::string& flag) {
     if (v == "all") {
         return ServerSettings::k_layers_all;
     }
-    const auto n = parse_integer(v);
-    if (!n || *n < -1) {
+    if (!parse_integer(v)) {
         throw Error(ErrorKind::usage, flag,
-                    fmt::format("expected a layer count, all or auto, found '{}'", v));
+                    fmt::format("expected a layer count, all or auto, found {}", quote_value(v)));
     }
-    return *n < 0 ? ServerSettings::k_layers_auto
-                  : static_cast<int>(std::min(*n, static_cast<long long>(INT32_MAX)));
+    const int n = to_int(v, flag, -1);
+    return n < 0 ? ServerSettings::k_layers_auto : n;
 }
 
 namespace {
@@ -109,7 +102,12 @@ const std::vector<Flag>& flags() {
          "LLAMA_ARG_N_PARALLEL",
          true,
          [](ServerArgs& a, const std::string& v, const std::string& f) {
-             a.settings.n_parallel = static_cast<int>(std::min(to_long(v, f, -1), 65536L));
+             // tools/server's -np: -1 is auto, 0 is refused ("invalid value for n_parallel").
+             a.settings.n_parallel = to_int(v, f, -1);
+             if (a.settings.n_parallel == 0) {
+                 throw Error(ErrorKind::usage, f, "invalid value for n_parallel: 0",
+                             "llama-server needs at least one slot; -1 picks them itself");
+             }
          }},
         {{"-kvu", "--kv-unified"},
          "LLAMA_ARG_KV_UNIFIED",

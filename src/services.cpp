@@ -1,7 +1,9 @@
 #include "yaml_util.hpp"
 
 #include <vramplan/error.hpp>
+#include <vramplan/numbers.hpp>
 #include <vramplan/server_args.hpp>
+#include <vramplan/service_name.hpp>
 #include <vramplan/services.hpp>
 #include <vramplan/strings.hpp>
 
@@ -9,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 
 namespace vramplan {
 
@@ -83,6 +86,16 @@ ServiceRequest yaml_service(const YAML::Node& node, const std::string& source,
     if (s.name.empty()) {
         r.fail(node, "a service needs a name or a role the deployment knows");
     }
+    for (const char* key : {"name", "role"}) {
+        const std::string value = key == std::string_view("name") ? s.name : s.role;
+        if (!value.empty() && !is_service_name(value)) {
+            try {
+                check_service_name(value, ErrorKind::data, key);
+            } catch (const Error& e) {
+                throw e.within(yaml::where(source, r.has(key) ? r.node(key) : node));
+            }
+        }
+    }
     for (const auto& setting : k_settings) {
         if (r.has(setting.yaml_key)) {
             setting.apply(s, r.uint(setting.yaml_key, setting.min, setting.max));
@@ -132,6 +145,7 @@ ServiceRequest spec_service(const std::string& spec, const Catalog& catalog, con
     }
     ServiceRequest r = with_defaults(d);
     r.name = spec.substr(0, eq);
+    check_service_name(r.name, ErrorKind::usage, "--service");
     const std::vector<std::string> parts = split(std::string_view(spec).substr(eq + 1), ',');
     r.model = resolve_model(catalog, parts.front(), {}, quant);
     r.port = default_port;
@@ -150,14 +164,9 @@ ServiceRequest spec_service(const std::string& spec, const Catalog& catalog, con
             throw Error(ErrorKind::usage, where, fmt::format("unknown setting '{}'", key),
                         "known: " + join(known, ", "));
         }
-        const auto n =
-            kv == std::string::npos ? std::nullopt : parse_unsigned(parts[i].substr(kv + 1));
-        if (!n || *n < setting->min || *n > setting->max) {
-            throw Error(ErrorKind::usage, where,
-                        fmt::format("'{}' needs a whole number from {} to {}", parts[i],
-                                    setting->min, setting->max));
-        }
-        setting->apply(r, *n);
+        const std::string value = kv == std::string::npos ? "" : parts[i].substr(kv + 1);
+        setting->apply(r, checked_unsigned(value, setting->min, setting->max,
+                                           fmt::format("{}: {}", where, key)));
     }
     return r;
 }
@@ -222,6 +231,51 @@ std::vector<Scenario> parse_scenarios(std::string_view yaml_text, const std::str
     return out;
 }
 
+std::string env_prefix(const ServiceRequest& r) {
+    return env_prefix_of(r.role.empty() ? r.name : r.role);
+}
+
+void assign_ports_and_check(std::vector<ServiceRequest>& services, std::uint16_t first_port) {
+    std::map<std::string, const ServiceRequest*> names;
+    std::map<std::string, const ServiceRequest*> prefixes;
+    std::map<std::uint16_t, const ServiceRequest*> ports;
+    const auto clash = [](const ServiceRequest& a, const ServiceRequest& b,
+                          const std::string& what) {
+        throw Error(ErrorKind::usage, b.name,
+                    fmt::format("{} as service {}: the compose file and .env would mix them up",
+                                what, a.name),
+                    "give each service its own name, role and port");
+    };
+    for (const auto& s : services) {
+        if (const auto [it, fresh] = names.emplace(s.name, &s); !fresh) {
+            clash(*it->second, s, "the same name");
+        }
+        if (const auto [it, fresh] = prefixes.emplace(env_prefix(s), &s); !fresh) {
+            clash(*it->second, s, fmt::format("the same .env prefix {}_", env_prefix(s)));
+        }
+        if (s.port != 0) {
+            if (const auto [it, fresh] = ports.emplace(s.port, &s); !fresh) {
+                clash(*it->second, s, fmt::format("the same port {}", s.port));
+            }
+        }
+    }
+    std::uint32_t next = first_port;
+    for (auto& s : services) {
+        if (s.port != 0) {
+            continue;
+        }
+        while (next <= 65535 && ports.contains(static_cast<std::uint16_t>(next))) {
+            ++next;
+        }
+        if (next > 65535) {
+            throw Error(ErrorKind::usage, s.name, "no free port left to give this service",
+                        "set port: for each service");
+        }
+        s.port = static_cast<std::uint16_t>(next);
+        ports.emplace(s.port, &s);
+    }
+}
+
 std::uint64_t headroom_bytes(const std::string& text, std::uint64_t total, std::size_t services) {
     if (text.empty()) {
         return std::max<std::uint64_t>((256ULL * services) << 20, total / 20);
@@ -233,16 +287,14 @@ std::uint64_t headroom_bytes(const std::string& text, std::uint64_t total, std::
     } else if (s.ends_with("MiB")) {
         s.remove_suffix(3);
     }
-    const auto parsed = parse_number(s);
-    if (!parsed || *parsed < 0) {
-        throw Error(ErrorKind::usage, "--headroom",
-                    fmt::format("expected MiB or a percentage such as 10%, found '{}'", text));
+    if (!parse_number(s)) {
+        throw Error(
+            ErrorKind::usage, "--headroom",
+            fmt::format("expected MiB or a percentage such as 10%, found {}", quote_value(text)));
     }
-    const double v = *parsed;
-    if (percent && v >= 100) {
-        throw Error(ErrorKind::usage, "--headroom",
-                    fmt::format("{}% leaves nothing of the GPU; give a percentage below 100", v));
-    }
+    // A percentage below 100 (100% would leave nothing of the GPU); MiB up to 10 TiB.
+    const double v = percent ? checked_number(s, 0, 99.999, "--headroom (percent)")
+                             : checked_number(s, 0, 1e7, "--headroom (MiB)");
     return percent ? static_cast<std::uint64_t>(static_cast<double>(total) * v / 100.0)
                    : static_cast<std::uint64_t>(v * 1048576.0);
 }

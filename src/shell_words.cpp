@@ -1,7 +1,10 @@
 #include <vramplan/error.hpp>
 #include <vramplan/shell_words.hpp>
+#include <vramplan/strings.hpp>
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace vramplan {
 
@@ -88,6 +91,42 @@ std::vector<std::string> split_shell_words(std::string_view text) {
         words.push_back(std::move(word));
     }
     return words;
+}
+
+} // namespace vramplan
+
+namespace vramplan {
+
+namespace {
+
+// Characters that need no quoting in any POSIX shell word (not at a word's start only: '~' and
+// '=' are left out, '#' too).
+bool shell_safe(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '/' || c == ':' || c == ',' || c == '+' || c == '@' ||
+           c == '%';
+}
+
+} // namespace
+
+std::string shell_quote(std::string_view word) {
+    if (!word.empty() && std::all_of(word.begin(), word.end(), shell_safe)) {
+        return std::string(word);
+    }
+    std::string out = "'";
+    for (const char c : word) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+std::string render_command_line(const std::vector<std::string>& words) {
+    std::vector<std::string> quoted;
+    quoted.reserve(words.size());
+    for (const auto& w : words) {
+        quoted.push_back(escape_control(shell_quote(w)));
+    }
+    return join(quoted, " ");
 }
 
 } // namespace vramplan

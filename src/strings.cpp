@@ -1,7 +1,10 @@
 #include <vramplan/strings.hpp>
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 namespace vramplan {
 
@@ -55,7 +58,40 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view s) {
 }
 
 std::optional<double> parse_number(std::string_view s) {
-    return parse_whole<double>(s);
+    const auto v = parse_whole<double>(s);
+    if (!v || !std::isfinite(*v)) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::string escape_control(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+std::string quote_value(std::string_view s) {
+    constexpr std::size_t k_shown = 60;
+    std::string out = "'";
+    for (std::size_t i = 0; i < s.size() && i < k_shown; ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'') {
+            out += fmt::format("\\x{:02x}", c);
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    out += s.size() > k_shown ? fmt::format("...' ({} bytes)", s.size()) : "'";
+    return out;
 }
 
 std::string_view trim(std::string_view s) {

@@ -1,4 +1,5 @@
 #include <vramplan/error.hpp>
+#include <vramplan/strings.hpp>
 #include <vramplan/text_table.hpp>
 
 #include <algorithm>
@@ -11,6 +12,11 @@ TextTable::TextTable(std::vector<Column> columns, std::string indent)
 void TextTable::add_row(std::vector<std::string> cells) {
     if (cells.size() != m_columns.size()) {
         throw Error(ErrorKind::internal, {}, "table row has the wrong number of cells");
+    }
+    // Cells carry names from files and flags: a control character would break the row (or
+    // restyle a terminal), so it is shown escaped in both renderings.
+    for (auto& c : cells) {
+        c = escape_control(c);
     }
     m_rows.push_back(std::move(cells));
 }
@@ -69,7 +75,13 @@ std::string TextTable::render_markdown() const {
     std::string out = line(m_columns, [](const Column& c) { return c.title; });
     out += line(m_columns, [](const Column&) { return std::string("---"); });
     for (const auto& r : m_rows) {
-        out += line(r, [](const std::string& c) { return c; });
+        out += line(r, [](const std::string& c) { // a | would end the cell
+            std::string escaped;
+            for (const char ch : c) {
+                escaped += ch == '|' ? std::string("\\|") : std::string(1, ch);
+            }
+            return escaped;
+        });
     }
     return out;
 }

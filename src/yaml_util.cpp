@@ -1,9 +1,12 @@
 #include "yaml_util.hpp"
 
 #include <vramplan/error.hpp>
+#include <vramplan/numbers.hpp>
 #include <vramplan/strings.hpp>
 
 #include <fmt/format.h>
+
+#include <set>
 
 namespace vramplan::yaml {
 
@@ -38,6 +41,15 @@ MapReader::MapReader(const YAML::Node& map, std::string source)
     : m_map(map), m_source(std::move(source)) {
     if (!m_map.IsMap()) {
         fail(m_map, "expected a mapping of keys to values");
+    }
+    // yaml-cpp keeps both of two equal keys and lookups see the first: a file that sets a value
+    // twice would silently use the one its author did not mean.
+    std::set<std::string> keys;
+    for (const auto& kv : m_map) {
+        const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : std::string{};
+        if (!keys.insert(k).second) {
+            fail(kv.first, fmt::format("duplicate key {}", quote_value(k)));
+        }
     }
 }
 
@@ -94,15 +106,11 @@ std::optional<std::string> MapReader::optional_string(const char* key) const {
 std::uint64_t MapReader::uint(const char* key, std::uint64_t min, std::uint64_t max) const {
     const YAML::Node n = node(key);
     const std::string s = n.IsScalar() ? n.Scalar() : std::string{};
-    const auto parsed = parse_unsigned(s);
-    if (!parsed) {
-        fail(n, fmt::format("'{}' must be a non-negative integer, found '{}'", key, s));
+    try {
+        return checked_unsigned(s, min, max, key);
+    } catch (const Error& e) {
+        fail(n, fmt::format("'{}': {}", key, e.message()));
     }
-    const std::uint64_t v = *parsed;
-    if (v < min || v > max) {
-        fail(n, fmt::format("'{}' is {}; it must be between {} and {}", key, v, min, max));
-    }
-    return v;
 }
 
 std::optional<std::uint64_t> MapReader::optional_uint(const char* key, std::uint64_t min,
@@ -116,15 +124,11 @@ std::optional<std::uint64_t> MapReader::optional_uint(const char* key, std::uint
 double MapReader::number(const char* key, double min, double max) const {
     const YAML::Node n = node(key);
     const std::string s = n.IsScalar() ? n.Scalar() : std::string{};
-    const auto parsed = parse_number(s);
-    if (!parsed) {
-        fail(n, fmt::format("'{}' must be a number, found '{}'", key, s));
+    try {
+        return checked_number(s, min, max, key);
+    } catch (const Error& e) {
+        fail(n, fmt::format("'{}': {}", key, e.message()));
     }
-    const double v = *parsed;
-    if (!(v >= min && v <= max)) {
-        fail(n, fmt::format("'{}' is {}; it must be between {} and {}", key, s, min, max));
-    }
-    return v;
 }
 
 std::optional<double> MapReader::optional_number(const char* key, double min, double max) const {

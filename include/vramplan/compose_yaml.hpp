@@ -57,6 +57,9 @@ struct ComposeDocument {
 struct ComposeLimits {
     std::size_t max_nodes = 1'000'000; // after alias expansion
     int max_depth = 64;
+    // All scalars together after interpolation and alias expansion: an alias of a large string
+    // repeated a million times, or ${BIG} in every item, is refused instead of filling memory.
+    std::size_t max_scalar_bytes = std::size_t{64} << 20;
 };
 
 // Throws vramplan::Error (data) at source:line:column for invalid YAML, an invalid template or

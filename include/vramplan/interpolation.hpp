@@ -25,7 +25,25 @@ struct Interpolated {
 // template ("$", "${}", "${1}", an unclosed "${") and for a required variable without a value.
 // Operands are evaluated only when used, as a shell does: ${A:-${B:?x}} needs B only if A is
 // empty.
-Interpolated interpolate(std::string_view text, const VariableLookup& lookup);
+// A value may expand to at most `max_bytes` (Error otherwise): ${A}${A} in every line of a .env
+// doubles with each line, and 40 lines would ask for a terabyte.
+Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
+                         std::size_t max_bytes = std::size_t{16} << 20);
+
+// What all the values of one file may expand to together, so that many lines each repeating a
+// large variable are bounded too: a reader spends from it after each interpolate() and passes
+// left() as that call's `max_bytes`.
+class InterpolationBudget {
+public:
+    explicit InterpolationBudget(std::size_t total) : m_total(total), m_left(total) {}
+    std::size_t left() const { return m_left; }
+    // Throws vramplan::Error (data, at `where`) when `bytes` is more than is left.
+    void spend(std::size_t bytes, const std::string& where);
+
+private:
+    std::size_t m_total;
+    std::size_t m_left;
+};
 
 // A name Compose accepts after $: [A-Za-z_][A-Za-z0-9_]*.
 bool is_variable_name(std::string_view name);

@@ -42,6 +42,5 @@ std::uint64_t recommended_container_memory_mib(std::uint64_t host_bytes, std::ui
 // The .env values of a planned service (--emit env writes them; verify compares them).
 std::vector<std::pair<std::string, std::string>> plan_env_values(const ServicePlan& s);
 // The .env variable prefix of a service: CHAT, CODE, or the service name in capitals.
-std::string env_prefix(const ServiceRequest& r);
 
 } // namespace vramplan

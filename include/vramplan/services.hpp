@@ -48,6 +48,14 @@ struct Scenario {
 std::vector<Scenario> parse_scenarios(std::string_view yaml_text, const std::string& source,
                                       const Catalog& catalog, const Deployment& d);
 
+// The prefix of a service's .env variables: its role, else its name ("CHAT", "EMBED_1").
+std::string env_prefix(const ServiceRequest& r);
+
+// The services of one plan, made ready to become one compose project and one .env: a service
+// without a port gets the lowest free one from `first_port` on; names, .env prefixes and ports
+// must be unique (ErrorKind::usage naming both services otherwise).
+void assign_ports_and_check(std::vector<ServiceRequest>& services, std::uint16_t first_port);
+
 // --headroom: MiB ("512", "512MiB") or a share of the GPU ("10%"); default when empty: 256 MiB
 // per service, at least 5% of the GPU.
 std::uint64_t headroom_bytes(const std::string& text, std::uint64_t total, std::size_t services);

@@ -14,4 +14,14 @@ namespace vramplan {
 // Throws vramplan::Error (data, no location) for an unclosed quote or a trailing backslash.
 std::vector<std::string> split_shell_words(std::string_view text);
 
+// `word` as one POSIX shell word that expands to exactly `word`: as it is when made only of
+// characters no shell treats specially, else in single quotes (a ' inside as '\''). Control
+// characters are kept: the result is for a shell, not a terminal (escape_control for that).
+std::string shell_quote(std::string_view word);
+
+// Words joined with spaces, each shell-quoted and with control characters written as \xNN: a
+// command line that can be shown on one line (a comment in a written file) and, where it had
+// no control characters, pasted back into a shell.
+std::string render_command_line(const std::vector<std::string>& words);
+
 } // namespace vramplan

@@ -26,6 +26,15 @@ std::vector<std::string_view> lines_of(std::string_view s);
 // command-line and data-file number goes through.
 std::optional<long long> parse_integer(std::string_view s);
 std::optional<std::uint64_t> parse_unsigned(std::string_view s);
-std::optional<double> parse_number(std::string_view s);
+std::optional<double> parse_number(std::string_view s); // finite only: never nan or inf
+
+// A value as an error message quotes it: in single quotes, control characters and bytes that
+// are not printable ASCII written as \xNN, and a long value cut to its start with its length
+// ("'aaaa...' (40000 bytes)"), so that hostile input can neither flood nor restyle a terminal.
+std::string quote_value(std::string_view s);
+
+// `s` with control characters (and DEL) written as \xNN: safe to print on
+// one line of a terminal, a log or a CI runner that reads workflow commands from output lines.
+std::string escape_control(std::string_view s);
 
 } // namespace vramplan

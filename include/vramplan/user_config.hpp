@@ -4,11 +4,17 @@
 // shipped catalog.
 
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace vramplan {
 
+// A variable of the process environment, as the CLI reads it (the library reads none itself).
+using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
 // nullopt when neither XDG_CONFIG_HOME nor HOME is set.
-std::optional<std::filesystem::path> user_config_dir();
+std::optional<std::filesystem::path> user_config_dir(const EnvironmentLookup& env);
 
 } // namespace vramplan

@@ -4,9 +4,14 @@
 
 #include <vramplan/deployment.hpp>
 #include <vramplan/error.hpp>
+#include <vramplan/numbers.hpp>
+#include <vramplan/shell_words.hpp>
+#include <vramplan/strings.hpp>
 #include <vramplan/suggest.hpp>
 #include <vramplan/units.hpp>
 #include <vramplan/user_config.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -64,7 +69,7 @@ Catalog Context::catalog() const {
 
 GpuProfiles Context::gpus() const {
     GpuProfiles g = GpuProfiles::load(resolved_data_dir() / "profiles" / "gpus");
-    if (const auto config = user_config_dir()) {
+    if (const auto config = user_config_dir(process_env)) {
         g.apply_overrides(*config / "gpus"); // what calibrate --save measured here
     }
     return g;
@@ -94,6 +99,59 @@ SolveOptions budget_options(const Context& ctx, const std::string& gpu, const st
     return so;
 }
 
+namespace {
+
+// The flag's longest name ("--reserve" of "-r,--reserve"), for messages.
+std::string flag_name(const std::string& names) {
+    std::string best;
+    for (const auto& n : split(names, ',')) {
+        best = n.size() > best.size() ? n : best;
+    }
+    return best;
+}
+
+template <typename T, typename Convert>
+CLI::Option* add_checked(CLI::App* cmd, const std::string& names, T& target,
+                         const std::string& description, bool show_default, Convert convert) {
+    const std::string flag = flag_name(names);
+    CLI::Option* o = cmd->add_option_function<std::string>(
+        names, [&target, flag, convert](const std::string& v) { target = convert(v, flag); },
+        description);
+    o->type_name("NUMBER");
+    if (show_default) {
+        o->default_str(fmt::format("{}", target));
+    }
+    return o;
+}
+
+} // namespace
+
+CLI::Option* add_number_option(CLI::App* cmd, const std::string& names, double& target, double min,
+                               double max, const std::string& description, bool show_default) {
+    return add_checked(cmd, names, target, description, show_default,
+                       [min, max](const std::string& v, const std::string& flag) {
+                           return checked_number(v, min, max, flag);
+                       });
+}
+
+CLI::Option* add_number_option(CLI::App* cmd, const std::string& names, std::uint64_t& target,
+                               std::uint64_t min, std::uint64_t max, const std::string& description,
+                               bool show_default) {
+    return add_checked(cmd, names, target, description, show_default,
+                       [min, max](const std::string& v, const std::string& flag) {
+                           return checked_unsigned(v, min, max, flag);
+                       });
+}
+
+CLI::Option* add_number_option(CLI::App* cmd, const std::string& names, std::uint32_t& target,
+                               std::uint32_t min, std::uint32_t max, const std::string& description,
+                               bool show_default) {
+    return add_checked(cmd, names, target, description, show_default,
+                       [min, max](const std::string& v, const std::string& flag) {
+                           return static_cast<std::uint32_t>(checked_unsigned(v, min, max, flag));
+                       });
+}
+
 void print(const std::string& text) {
     std::cout << text << std::flush;
 }
@@ -112,10 +170,10 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
 
     Context ctx;
-    ctx.command_line = "vramplan";
-    for (int i = 1; i < argc; ++i) {
-        ctx.command_line += std::string(" ") + argv[i];
-    }
+    // Shell-quoted and on one line: it heads written files as a comment.
+    std::vector<std::string> words{"vramplan"};
+    words.insert(words.end(), argv + 1, argv + argc);
+    ctx.command_line = render_command_line(words);
     app.add_option("--data-dir", ctx.data_dir,
                    "Folder holding models/ and profiles/ (default: the installed data)");
 

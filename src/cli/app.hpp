@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
@@ -60,6 +61,31 @@ std::optional<std::string> process_env(std::string_view name);
 
 // --gpu-source (or VRAMPLAN_GPU_SOURCE): auto, nvml or nvidia-smi, into `source`.
 void add_gpu_source_option(CLI::App* cmd, std::string& source, const std::string& description);
+
+// The ranges of the numeric flags: wide enough for any real deployment, narrow enough that
+// no later product or conversion overflows.
+inline constexpr double k_max_mib = 1e7;             // 10 TiB: more than any GPU or host
+inline constexpr double k_max_bandwidth_gb_s = 1e5;  // 100 TB/s
+inline constexpr double k_min_seconds = 0.001;       // a timeout of zero would never wait
+inline constexpr double k_max_seconds = 7 * 86400.0; // a week
+inline constexpr std::uint32_t k_max_pid = 1U << 22; // Linux's PID_MAX_LIMIT
+inline constexpr std::uint32_t k_max_concurrency = 4096;
+inline constexpr std::uint64_t k_max_requests = 1000000000;
+inline constexpr std::uint32_t k_max_tokens = 1U << 24;
+inline constexpr std::uint32_t k_max_gpu_index = 1023;
+
+// A numeric option read through the one checked conversion (numbers.hpp): a value outside
+// [min, max], NaN, infinity or a stray sign is a usage error naming the flag and the range.
+// `show_default`: --help shows the target's value as the default.
+CLI::Option* add_number_option(CLI::App* cmd, const std::string& names, double& target, double min,
+                               double max, const std::string& description,
+                               bool show_default = false);
+CLI::Option* add_number_option(CLI::App* cmd, const std::string& names, std::uint64_t& target,
+                               std::uint64_t min, std::uint64_t max, const std::string& description,
+                               bool show_default = false);
+CLI::Option* add_number_option(CLI::App* cmd, const std::string& names, std::uint32_t& target,
+                               std::uint32_t min, std::uint32_t max, const std::string& description,
+                               bool show_default = false);
 
 // Writes `text` to stdout; stdout carries only the requested output.
 void print(const std::string& text);

@@ -35,9 +35,9 @@ struct Options {
 
 std::string read_log(const std::string& path) {
     if (path == "-") {
-        return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+        return read_text_stream(std::cin, "standard input", k_max_log_bytes);
     }
-    return read_text_file(path);
+    return read_text_file(path, k_max_log_bytes);
 }
 
 // What the process `pid` holds on its GPU, as NVML or nvidia-smi report it.
@@ -103,7 +103,7 @@ int run(const Options& o, const Context& ctx) {
                         "vramplan knows",
                         "pass --gpu NAME");
         }
-        const auto dir = user_config_dir();
+        const auto dir = user_config_dir(process_env);
         if (!dir) {
             throw Error(ErrorKind::usage, "--save", "no configuration folder",
                         "set XDG_CONFIG_HOME or HOME");
@@ -115,7 +115,13 @@ int run(const Options& o, const Context& ctx) {
                         format_mib(*c.measured_bytes), format_mib(c.logged_gpu_bytes),
                         std::filesystem::path(o.log).filename().string());
         const std::filesystem::path path = *dir / "gpus" / (gpu->name + ".yaml");
-        std::filesystem::create_directories(path.parent_path());
+        std::error_code ec;
+        std::filesystem::create_directories(path.parent_path(), ec);
+        if (ec) {
+            throw Error(ErrorKind::io, path.parent_path().string(),
+                        "cannot create the configuration folder: " + ec.message(),
+                        "XDG_CONFIG_HOME (or HOME) must name a folder vramplan can write");
+        }
         const std::string yaml = gpu_override_yaml(gpu->name, overhead_mib, source);
         write_file_atomically(path, std::as_bytes(std::span(yaml.data(), yaml.size())), yaml.size(),
                               /*overwrite=*/true);
@@ -139,9 +145,10 @@ void register_calibrate(CLI::App& app, Context& ctx) {
     cmd->add_option("--quant", opt->quant, "File type for a catalog -m model");
     cmd->add_option("--gpu", opt->gpu,
                     "GPU profile (default: the one named like the log's device)");
-    cmd->add_option("--measured-mib", opt->measured_mib,
-                    "What nvidia-smi shows for this server process, MiB");
-    cmd->add_option("--pid", opt->pid, "Read the process's GPU memory now (NVML or nvidia-smi)");
+    add_number_option(cmd, "--measured-mib", opt->measured_mib, 0, k_max_mib,
+                      "What nvidia-smi shows for this server process, MiB");
+    add_number_option(cmd, "--pid", opt->pid, 1, k_max_pid,
+                      "Read the process's GPU memory now (NVML or nvidia-smi)");
     add_gpu_source_option(cmd, opt->gpu_source, "For --pid: auto, nvml, nvidia-smi");
     cmd->add_flag("--save", opt->save,
                   "Write the measured overhead to $XDG_CONFIG_HOME/vramplan/gpus/NAME.yaml");

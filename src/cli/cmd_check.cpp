@@ -57,12 +57,14 @@ void add_compose_options(CLI::App* cmd, ComposeInputs& in, bool compose_required
     cmd->add_option("--models-dir", in.models_dir,
                     "Host folder mounted at /models: read the real GGUF files (default: match "
                     "file names to the catalog)");
-    cmd->add_option("--reserve", in.reserve_mib, "MiB other programs hold on the GPU");
+    add_number_option(cmd, "--reserve", in.reserve_mib, 0, k_max_mib,
+                      "MiB other programs hold on the GPU");
     cmd->add_option("--headroom", in.headroom,
                     "MiB or N% kept free (default: 256 MiB per process, at least 5%)");
     cmd->add_option("--host", in.host, "Host profile for the speed of suggested layer counts")
         ->capture_default_str();
-    cmd->add_option("--host-bandwidth", in.host_bandwidth, "Host memory bandwidth, GB/s");
+    add_number_option(cmd, "--host-bandwidth", in.host_bandwidth, 0, k_max_bandwidth_gb_s,
+                      "Host memory bandwidth, GB/s");
     cmd->add_option("--profile", in.profiles,
                     "Compose profile to activate (repeatable; default: COMPOSE_PROFILES)");
 }

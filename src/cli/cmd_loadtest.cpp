@@ -122,19 +122,20 @@ void register_loadtest(CLI::App& app, Context& ctx) {
         "loadtest", "Send concurrent chat completions to llama-server; latency, tokens/s, VRAM");
     cmd->add_option("--url", opt->urls, "Server address, repeatable (requests go to each in turn)")
         ->required();
-    cmd->add_option("-c,--concurrency", opt->concurrency, "Requests in flight at once")
-        ->capture_default_str();
-    cmd->add_option("-n,--requests", opt->requests, "How many requests in all (default 10)");
+    add_number_option(cmd, "-c,--concurrency", opt->concurrency, 1, k_max_concurrency,
+                      "Requests in flight at once", true);
+    add_number_option(cmd, "-n,--requests", opt->requests, 1, k_max_requests,
+                      "How many requests in all (default 10)");
     cmd->add_option("--duration", opt->duration,
                     "Keep sending for this long instead: 90, 30s, 5m, 1h30m");
     cmd->add_option("--prompts", opt->prompts,
                     "Text file, one prompt per line ('#' comments); default: a built-in set");
-    cmd->add_option("--max-tokens", opt->max_tokens, "max_tokens of each request")
-        ->capture_default_str();
+    add_number_option(cmd, "--max-tokens", opt->max_tokens, 1, k_max_tokens,
+                      "max_tokens of each request", true);
     cmd->add_flag("--no-stream", opt->no_stream,
                   "Ask for whole answers (no time to first token then)");
-    cmd->add_option("--timeout", opt->timeout_s, "Seconds one request may take")
-        ->capture_default_str();
+    add_number_option(cmd, "--timeout", opt->timeout_s, k_min_seconds, k_max_seconds,
+                      "Seconds one request may take", true);
     cmd->add_option("--model", opt->model, "The requests' \"model\" field")->capture_default_str();
     add_gpu_source_option(cmd, opt->gpu_source,
                           "Where VRAM readings come from: auto, nvml, nvidia-smi");

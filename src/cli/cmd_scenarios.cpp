@@ -71,7 +71,8 @@ void register_scenarios(CLI::App& app, Context& ctx) {
                     "Scenario file (default: profiles/scenarios/<deployment>.yaml)");
     cmd->add_option("--deployment", opt->deployment, "Deployment profile (profiles/deployments)")
         ->capture_default_str();
-    cmd->add_option("--reserve", opt->reserve_mib, "MiB other programs hold on the GPU");
+    add_number_option(cmd, "--reserve", opt->reserve_mib, 0, k_max_mib,
+                      "MiB other programs hold on the GPU");
     cmd->add_option("--headroom", opt->headroom,
                     "MiB or N% kept free (default: 256 MiB per service, at least 5%)");
     cmd->add_option("--host", opt->host, "Host profile (profiles/hosts)")->capture_default_str();

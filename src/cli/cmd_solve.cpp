@@ -16,6 +16,9 @@ namespace vramplan::cli {
 
 namespace {
 
+// Ports for services that name none (--service, plan files), upwards from here.
+constexpr std::uint16_t k_first_service_port = 8101;
+
 struct Options {
     std::string gpu;
     std::string chat;
@@ -78,14 +81,16 @@ int run(const Options& o, const Context& ctx) {
     if (!o.code.empty()) {
         services.push_back(role_service("code", o.code, catalog, d, o.quant));
     }
-    std::uint16_t next_port = 8101;
     for (const auto& spec : o.services) {
-        services.push_back(spec_service(spec, catalog, d, o.quant, next_port++));
+        services.push_back(spec_service(spec, catalog, d, o.quant, 0));
     }
     if (services.empty()) {
         throw Error(ErrorKind::usage, "solve", "no services to plan",
                     "give --chat MODEL, --code MODEL, --service NAME=MODEL or --plan FILE");
     }
+    // Every service gets a port of its own (a plan file may give none), and no two share a
+    // name or .env prefix: the files written below must pass `vramplan check`.
+    assign_ports_and_check(services, k_first_service_port);
     // Default headroom: what no buffer shows beyond the CUDA context (the CUDA memory pool and
     // cuBLAS workspace, tens to a few hundred MiB per process) and fragmentation (docs/solver.md).
     so.headroom_bytes = headroom_bytes(headroom, so.gpu.total_bytes(), services.size());
@@ -93,16 +98,16 @@ int run(const Options& o, const Context& ctx) {
     const Plan plan = solve(services, so);
     const PlanContext pc = plan_context(so, &d, o.command);
 
-    if (!o.out_dir.empty()) {
-        if (!plan.fits) {
-            throw Error(ErrorKind::usage, o.out_dir, "the plan does not fit; nothing was written",
-                        "run without --out-dir to see why and what would make it fit");
-        }
-        write_marked_files(
-            o.out_dir,
-            {{".env", render_plan_env(plan, pc)}, {d.compose_file, render_plan_compose(plan, pc)}},
-            k_written_by, o.force);
+    if (!o.out_dir.empty() && plan.fits) {
+        write_marked_files(o.out_dir,
+                           {{".env", render_plan_env(plan, pc), true},
+                            {d.compose_file, render_plan_compose(plan, pc), false}},
+                           k_written_by, o.force);
         std::cerr << fmt::format("wrote {}/.env and {}/{}\n", o.out_dir, o.out_dir, d.compose_file);
+    } else if (!o.out_dir.empty()) {
+        // The plan below says why and what would make it fit; exit 1 as for any plan that
+        // does not fit.
+        std::cerr << fmt::format("the plan does not fit: nothing was written to {}\n", o.out_dir);
     }
     if (o.emit == "json") {
         print(render_plan_json(plan, pc));
@@ -140,8 +145,8 @@ void register_solve(CLI::App& app, Context& ctx) {
         cmd->add_option("--deployment", opt->deployment,
                         "Deployment profile: flags, ports, names (profiles/deployments)")
             ->capture_default_str();
-    CLI::Option* reserve =
-        cmd->add_option("--reserve", opt->reserve_mib, "MiB other programs hold on the GPU");
+    CLI::Option* reserve = add_number_option(cmd, "--reserve", opt->reserve_mib, 0, k_max_mib,
+                                             "MiB other programs hold on the GPU");
     cmd->add_option("--headroom", opt->headroom,
                     "MiB or N% kept free (default: 256 MiB per service, at least 5%)");
     cmd->add_option("--allow", opt->allow,
@@ -150,7 +155,8 @@ void register_solve(CLI::App& app, Context& ctx) {
         ->delimiter(',')
         ->check(CLI::IsMember({"ctx", "kv-type", "parallel"}));
     cmd->add_option("--host", opt->host, "Host profile (profiles/hosts)")->capture_default_str();
-    cmd->add_option("--host-bandwidth", opt->host_bandwidth, "Host memory bandwidth, GB/s");
+    add_number_option(cmd, "--host-bandwidth", opt->host_bandwidth, 0, k_max_bandwidth_gb_s,
+                      "Host memory bandwidth, GB/s");
     cmd->add_option("--emit", opt->emit, "table, json, env, compose or markdown")
         ->check(CLI::IsMember({"table", "json", "env", "compose", "markdown"}))
         ->capture_default_str();

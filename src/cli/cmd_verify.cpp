@@ -189,36 +189,34 @@ void register_verify(CLI::App& app, Context& ctx) {
     cmd->add_option("--up", opt->up,
                     "Command that starts one service, {service} replaced by its name; run for "
                     "each in the planned order (default: you start them, verify waits)");
-    cmd->add_option("--up-timeout", opt->up_timeout_s, "Seconds the --up command may take")
-        ->capture_default_str();
+    add_number_option(cmd, "--up-timeout", opt->up_timeout_s, k_min_seconds, k_max_seconds,
+                      "Seconds the --up command may take", true);
     cmd->add_option("--server-host", opt->server_host, "Where the services' ports are published")
         ->capture_default_str();
-    cmd->add_option("--baseline-limit", opt->baseline_limit_mib,
-                    "MiB the GPU may hold before the first service starts")
-        ->capture_default_str();
-    cmd->add_option("--tolerance-mib", opt->tolerance_mib,
-                    "A start passes within this many MiB of its prediction...")
-        ->capture_default_str();
-    cmd->add_option("--tolerance-pct", opt->tolerance_pct, "...or this percentage, if larger")
-        ->capture_default_str();
-    cmd->add_option("--start-timeout", opt->start_timeout_s,
-                    "Seconds a service may take to answer /health (loading a model)")
-        ->capture_default_str();
-    cmd->add_option("--settle", opt->settle_s, "Seconds to wait after /health before reading")
-        ->capture_default_str();
+    add_number_option(cmd, "--baseline-limit", opt->baseline_limit_mib, 0, k_max_mib,
+                      "MiB the GPU may hold before the first service starts", true);
+    add_number_option(cmd, "--tolerance-mib", opt->tolerance_mib, 0, k_max_mib,
+                      "A start passes within this many MiB of its prediction...", true);
+    add_number_option(cmd, "--tolerance-pct", opt->tolerance_pct, 0, 100,
+                      "...or this percentage, if larger", true);
+    add_number_option(cmd, "--start-timeout", opt->start_timeout_s, k_min_seconds, k_max_seconds,
+                      "Seconds a service may take to answer /health (loading a model)", true);
+    add_number_option(cmd, "--settle", opt->settle_s, 0, k_max_seconds,
+                      "Seconds to wait after /health before reading", true);
     cmd->add_flag("--load", opt->load, "Then send chat completions to every service (load phase)");
-    cmd->add_option("--load-requests", opt->load_requests, "Requests in the load phase (20)");
+    add_number_option(cmd, "--load-requests", opt->load_requests, 1, k_max_requests,
+                      "Requests in the load phase (20)");
     cmd->add_option("--load-duration", opt->load_duration, "Or a duration: 30s, 5m, 1h");
-    cmd->add_option("--load-concurrency", opt->load_concurrency,
-                    "Requests in flight (default: one per service)");
-    cmd->add_option("--max-tokens", opt->max_tokens, "max_tokens of each load request")
-        ->capture_default_str();
+    add_number_option(cmd, "--load-concurrency", opt->load_concurrency, 1, k_max_concurrency,
+                      "Requests in flight (default: one per service)");
+    add_number_option(cmd, "--max-tokens", opt->max_tokens, 1, k_max_tokens,
+                      "max_tokens of each load request", true);
     cmd->add_option("--prompts", opt->prompts, "Prompt file for the load phase");
     cmd->add_option("--watch", opt->watch, "Write a VRAM reading per second to this CSV file");
     cmd->add_flag("--files-only", opt->files_only,
                   "Only the steps without a GPU: model files and .env");
-    cmd->add_option("--gpu-index", opt->gpu_index, "The GPU the services share")
-        ->capture_default_str();
+    add_number_option(cmd, "--gpu-index", opt->gpu_index, 0, k_max_gpu_index,
+                      "The GPU the services share", true);
     add_gpu_source_option(cmd, opt->gpu_source,
                           "Where VRAM readings come from: auto, nvml, nvidia-smi");
     cmd->add_flag("-q,--quiet", opt->quiet, "No progress lines (shown on a terminal only)");

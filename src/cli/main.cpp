@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 
 namespace {
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
     } catch (const vramplan::Error& e) {
         report(e.what(), e.hint());
         return vramplan::exit_code(e.kind());
+    } catch (const std::filesystem::filesystem_error& e) {
+        // The machine, not vramplan: a folder that cannot be read, a path that is a file.
+        report(e.what(), "check the path and its permissions");
+        return vramplan::k_exit_bad_input;
     } catch (const std::bad_alloc&) {
         report("out of memory", "this is a bug if the input was reasonable; please report it");
         return vramplan::k_exit_internal;

@@ -56,7 +56,7 @@ TEST_CASE("a catalog entry parses") {
 TEST_CASE("bad catalog YAML gives file:line:column and the key") {
     std::string y = k_model;
     CHECK(error_of(y.replace(y.find("layers: 28"), 10, "layers: x8")) ==
-          "models/t.yaml:4:9: 'layers' must be a non-negative integer, found 'x8'");
+          "models/t.yaml:4:9: 'layers': expected a whole number from 1 to 512, found 'x8'");
     y = k_model;
     CHECK(error_of(y.replace(y.find("quant: Q4_K_M"), 13, "quant: Q9_K")) ==
           "models/t.yaml:14:12: unknown quantization 'Q9_K'");
@@ -68,7 +68,7 @@ TEST_CASE("bad catalog YAML gives file:line:column and the key") {
     CHECK(error_of("name: [unclosed\n").find("models/t.yaml:") == 0);
     CHECK(error_of("- a list\n").find("expected a mapping") != std::string::npos);
     y = k_model;
-    CHECK(error_of(y.replace(y.find("heads: 28"), 9, "heads: 0")).find("between 1 and") !=
+    CHECK(error_of(y.replace(y.find("heads: 28"), 9, "heads: 0")).find("from 1 to") !=
           std::string::npos);
     y = k_model;
     CHECK(error_of(y.replace(y.find("kv_heads: 4"), 11, "kv_heads: 5"))

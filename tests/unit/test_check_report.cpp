@@ -46,6 +46,8 @@ TEST_CASE("JSON carries every finding with its position", "[check_report]") {
 
 TEST_CASE("text names the location, the rule and the fix", "[check_report]") {
     const std::string out = render_check_text(result_with(Severity::error), false);
-    CHECK(out.find("error: dir/compose,x.yml:12:5 code [gpu-memory]\n  needs 100% more\nof it\n"
+    // A newline inside a message is shown escaped: it must not start a line of its own (a CI
+    // runner reads "::command" lines from the output).
+    CHECK(out.find("error: dir/compose,x.yml:12:5 code [gpu-memory]\n  needs 100% more\\x0aof it\n"
                    "  fix: lower -ngl\n") != std::string::npos);
 }

@@ -164,3 +164,14 @@ TEST_CASE("a file without services is an error", "[compose]") {
                                         "compose file");
     CHECK(error_of("services:\n  a: 3\n") == "c.yml:2:6: service 'a' must be a mapping");
 }
+
+TEST_CASE("a service name Compose would refuse is an error at its line", "[compose]") {
+    for (const char* bad : {"\"x;touch pwned\"", "\"-x\"", "\"a b\""}) {
+        INFO(bad);
+        const std::string yaml =
+            std::string("services:\n  ok:\n    image: a\n  ") + bad + ":\n    image: b\n";
+        const std::string e = error_of(yaml);
+        CHECK(e.find("c.yml:4:3: ") == 0);
+        CHECK(e.find("is not a service name") != std::string::npos);
+    }
+}

@@ -107,3 +107,17 @@ TEST_CASE("a 1 MB value is read whole", "[compose_yaml]") {
     const auto d = parse("services:\n  a:\n    command: " + big + "\n");
     CHECK(d.root.find("services")->entries[0].value.find("command")->scalar.size() == big.size());
 }
+
+TEST_CASE("all scalars together are bounded: an alias of a long string repeated", "[compose_yaml]") {
+    std::string text = "x-big: &big \"" + std::string(4096, 'x') + "\"\nservices:\n  a:\n";
+    text += "    command: [";
+    for (int i = 0; i < 300; ++i) {
+        text += i == 0 ? "*big" : ", *big";
+    }
+    text += "]\n";
+    ComposeLimits small;
+    small.max_scalar_bytes = 1 << 20; // 300 copies of 4 KiB exceed 1 MiB
+    CHECK(error_of(text, small).find("expand to more than 1048576 bytes in all") !=
+          std::string::npos);
+    CHECK(error_of(text) == "no error"); // within the default
+}

@@ -102,3 +102,18 @@ TEST_CASE("bad lines name the file and line", "[dotenv]") {
     CHECK(error_of("A='x' y\n") == ".env:1: unexpected text after the closing quote");
     CHECK(error_of("A=${B:?needed}\n") == ".env:1: required variable B is missing a value: needed");
 }
+
+TEST_CASE("a .env whose variables double each other is refused, not expanded", "[dotenv]") {
+    std::string text = "A0=xxxxxxxxxxxxxxxx\n";
+    for (int i = 1; i <= 40; ++i) {
+        text += "A" + std::to_string(i) + "=${A" + std::to_string(i - 1) + "}${A" +
+                std::to_string(i - 1) + "}\n";
+    }
+    CHECK(error_of(text).find("expands to more than") != std::string::npos);
+    // Many lines each repeating one large value are bounded in all, not line by line.
+    std::string wide = "BIG=" + std::string(1 << 20, 'x') + "\n";
+    for (int i = 0; i < 40; ++i) {
+        wide += "C" + std::to_string(i) + "=$BIG\n";
+    }
+    CHECK(error_of(wide).find("more than") != std::string::npos);
+}

@@ -48,8 +48,10 @@ TEST_CASE("a measured overhead needs its source") {
 TEST_CASE("reserved memory must leave something usable") {
     CHECK(parse_gpu_profile(std::string(k_gpu) + "reserved_mib: 141\n", "g.yaml").usable_bytes() ==
           6000ULL << 20);
-    CHECK_THROWS_WITH(parse_gpu_profile(std::string(k_gpu) + "reserved_mib: 6141\n", "g.yaml"),
-                      Catch::Contains("g.yaml:9:15: 'reserved_mib' is 6141"));
+    CHECK_THROWS_WITH(
+        parse_gpu_profile(std::string(k_gpu) + "reserved_mib: 6141\n", "g.yaml"),
+        Catch::Contains(
+            "g.yaml:9:15: 'reserved_mib': expected a whole number from 0 to 6140, found '6141'"));
 }
 
 TEST_CASE("resolving GPU names and aliases; unknown names get suggestions") {

@@ -69,12 +69,20 @@ TEST_CASE("LLAMA_ARG_* variables apply, and the command line wins") {
 }
 
 TEST_CASE("bad values name the flag") {
-    CHECK_THROWS_WITH(parse({"-c", "-5"}), Catch::Contains("-c: expected an integer"));
+    CHECK_THROWS_WITH(parse({"-c", "-5"}), Catch::Contains("-c: expected a whole number"));
+    // llama-server reads integers with std::stoi: past int's range it refuses the flag, and so
+    // does vramplan, rather than wrapping the context to 0.
+    CHECK_THROWS_WITH(parse({"-c", "4294967295"}),
+                      Catch::Contains("-c: expected a whole number from 0 to 2147483647"));
+    CHECK_THROWS_WITH(parse({"-np", "0"}), Catch::Contains("invalid value for n_parallel"));
+    CHECK(parse({"-np", "-1"}).settings.n_parallel == -1);
     CHECK_THROWS_WITH(parse({"-c", "12k"}), Catch::Contains("found '12k'"));
     CHECK_THROWS_WITH(parse({"-ngl", "most"}),
                       Catch::Contains("-ngl: expected a layer count, all or auto, found 'most'"));
     CHECK(parse_n_gpu_layers("-1", "-ngl") == ServerSettings::k_layers_auto);
-    CHECK(parse_n_gpu_layers("99999999999", "-ngl") == INT32_MAX);
+    CHECK(parse_n_gpu_layers("2147483647", "-ngl") == INT32_MAX);
+    CHECK_THROWS_WITH(parse_n_gpu_layers("99999999999", "-ngl"),
+                      Catch::Contains("from -1 to 2147483647"));
     CHECK_THROWS_WITH(parse({"-ctv", "q9_0"}), Catch::Contains("unknown cache type 'q9_0'"));
     CHECK_THROWS_WITH(parse({"-fa", "maybe"}), Catch::Contains("expected on or off"));
     CHECK_THROWS_WITH(parse({"-m"}), Catch::Contains("-m: expects a value"));

@@ -3,6 +3,7 @@
 #include <vramplan/catalog.hpp>
 #include <vramplan/deployment.hpp>
 #include <vramplan/error.hpp>
+#include <vramplan/service_name.hpp>
 #include <vramplan/services.hpp>
 
 #include <catch2/catch.hpp>
@@ -69,7 +70,8 @@ TEST_CASE("service specs from --service: settings override the deployment, mista
           }).find("expected NAME=MODEL") != std::string::npos);
     CHECK(error_of([] {
               spec_service("a=qwen2.5-3b-instruct,ctx=-1", catalog(), p2(), {}, 1);
-          }).find("'ctx=-1' needs a whole number from 0 to 16777216") != std::string::npos);
+          }).find("--service a: ctx: expected a whole number from 0 to 16777216, found '-1'") !=
+          std::string::npos);
     // The same ranges as a plan file: a port past 65535 or zero slots are refused, not wrapped.
     CHECK(error_of([] {
               spec_service("a=qwen2.5-3b-instruct,port=70000", catalog(), p2(), {}, 1);
@@ -79,7 +81,7 @@ TEST_CASE("service specs from --service: settings override the deployment, mista
           }).find("from 1 to 4096") != std::string::npos);
     CHECK(error_of([] {
               spec_service("a=qwen2.5-3b-instruct,ctx", catalog(), p2(), {}, 1);
-          }).find("'ctx' needs a whole number") != std::string::npos);
+          }).find("ctx: expected a whole number") != std::string::npos);
     CHECK(spec_service("a=qwen2.5-3b-instruct,prompt-tokens=100,generated-tokens=7", catalog(),
                        p2(), {}, 1)
               .workload == Workload{100, 7});
@@ -158,6 +160,41 @@ TEST_CASE("headroom: MiB, percentages, and the default that grows with the servi
     CHECK(headroom_bytes("10%", gpu, 2) == gpu / 10);
     CHECK(headroom_bytes("", gpu, 2) == 512ULL << 20);                     // 256 MiB per service
     CHECK(headroom_bytes("", 24564ULL << 20, 2) == (24564ULL << 20) / 20); // at least 5%
-    CHECK(error_of([] { headroom_bytes("100%", gpu, 1); }).find("below 100") != std::string::npos);
+    CHECK(error_of([] { headroom_bytes("100%", gpu, 1); }).find("from 0 to 99.999") !=
+          std::string::npos);
+    for (const char* bad : {"-1", "inf", "nan", "1e30", "-5%", "inf%", "1e400"}) {
+        INFO(bad);
+        CHECK(error_of([&] { headroom_bytes(bad, gpu, 1); }) != "no error");
+    }
     CHECK(error_of([] { headroom_bytes("lots", gpu, 1); }).find("'lots'") != std::string::npos);
+}
+
+TEST_CASE("service names are held to Compose's rule on every route") {
+    for (const char* bad : {"x;touch${IFS}pwned;#", "evil:\n    privileged: true", "-a", ".a",
+                            "a b", "ä", "a/b"}) {
+        INFO(bad);
+        CHECK(error_of([&] {
+                  spec_service(std::string(bad) + "=qwen2.5-3b-instruct", catalog(), p2(), {}, 1);
+              }).find("service name") != std::string::npos);
+    }
+    const std::string plan = "services:\n  - name: \"evil:\\n    privileged: true\"\n"
+                             "    model: qwen2.5-3b-instruct\n";
+    CHECK(error_of([&] {
+              parse_plan_file(plan, "plan.yaml", catalog(), load_p2, std::nullopt);
+          }).find("plan.yaml:2:") == 0);
+    const std::string role = "services:\n  - name: a\n    role: \"x;y\"\n    model: 3b\n";
+    CHECK(error_of([&] {
+              parse_plan_file(role, "plan.yaml", catalog(), load_p2, std::nullopt);
+          }).find("is not a service name") != std::string::npos);
+    CHECK(spec_service("9b.x_y-1=qwen2.5-3b-instruct", catalog(), p2(), {}, 1).name ==
+          "9b.x_y-1");
+    CHECK(env_prefix_of("9b.x_y-1") == "_9B_X_Y_1");
+    CHECK(env_prefix_of("inference-chat") == "INFERENCE_CHAT");
+}
+
+TEST_CASE("plan files: a key given twice is an error, not the first one silently") {
+    const std::string plan = "gpu: rtx4050\ngpu: rtx4090\nservices:\n  - name: a\n    model: 3b\n";
+    CHECK(error_of([&] {
+              parse_plan_file(plan, "plan.yaml", catalog(), load_p2, std::nullopt);
+          }) == "plan.yaml:2:1: duplicate key 'gpu'");
 }

@@ -36,3 +36,25 @@ TEST_CASE("unclosed quotes and a trailing backslash are errors", "[shell_words]"
                       "the double quote opened at character 1 is never closed");
     CHECK_THROWS_AS(split_shell_words("x \\"), Error);
 }
+
+TEST_CASE("shell_quote gives one word that splits back to itself") {
+    CHECK(shell_quote("inference-chat") == "inference-chat");
+    CHECK(shell_quote("") == "''");
+    CHECK(shell_quote("x;touch${IFS}pwned;#") == "'x;touch${IFS}pwned;#'");
+    CHECK(shell_quote("it's") == "'it'\\''s'");
+    for (const std::string w : {"a b", "$(id)", "`id`", "it's", "\"q\"", "a\\b", "*", "~", "#x",
+                                "a\nb", "x;touch${IFS}pwned;#=...", "'", "''"}) {
+        INFO(w);
+        const auto back = split_shell_words("echo " + shell_quote(w));
+        REQUIRE(back.size() == 2);
+        CHECK(back[1] == w);
+    }
+}
+
+TEST_CASE("a command line renders on one line, each word quoted") {
+    CHECK(render_command_line({"vramplan", "solve", "--service", "a b=3b"}) ==
+          "vramplan solve --service 'a b=3b'");
+    const std::string line = render_command_line({"vramplan", "--plan", "x\n  privileged: true"});
+    CHECK(line.find('\n') == std::string::npos);
+    CHECK(line == "vramplan --plan 'x\\x0a  privileged: true'");
+}

@@ -10,3 +10,10 @@ TEST_CASE("to_lower and join") {
     CHECK(join({"a"}, ", ") == "a");
     CHECK(join({"a", "b", "c"}, " | ") == "a | b | c");
 }
+
+TEST_CASE("parse_number is finite only") {
+    CHECK(parse_number("1.5") == 1.5);
+    CHECK_FALSE(parse_number("inf"));
+    CHECK_FALSE(parse_number("nan"));
+    CHECK_FALSE(parse_number("1e999"));
+}
