@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vramplan {
@@ -22,6 +23,9 @@ inline constexpr int k_exit_not_started = 127;
 // no process can be created at all.
 ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                           std::size_t max_output = 1 << 20);
+
+// `value` as one literal word for /bin/sh: in single quotes, each ' written as '\''.
+std::string shell_quote(std::string_view value);
 
 // `command` through /bin/sh -c, for the user's own commands (`verify --up`).
 ProcessResult run_shell(const std::string& command, std::chrono::milliseconds timeout);
