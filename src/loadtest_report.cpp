@@ -224,7 +224,9 @@ std::string render_loadtest_json(const LoadtestResult& r, const LoadtestOptions&
                                 {"total_bytes", v.total_bytes}});
     }
     j["vram"] = vram;
-    return j.dump(2) + "\n";
+    // Names and messages from servers, GPUs and the command line may hold bytes that are not
+    // UTF-8: replaced (U+FFFD), where nlohmann's default would throw.
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string render_loadtest_progress(const LoadtestProgress& p) {
