@@ -99,7 +99,8 @@ std::string render_verify_json(const VerifyResult& r) {
     j["load"] = r.load && r.load_options
                     ? json::parse(render_loadtest_json(*r.load, *r.load_options))
                     : json();
-    return j.dump(2) + "\n";
+    // Paths, GPU and service names, .env values: bytes that are not UTF-8 are replaced (U+FFFD).
+    return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string watch_csv_header() {

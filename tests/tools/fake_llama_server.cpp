@@ -167,6 +167,9 @@ int run_raw(const Options& o) {
         std::cerr << "fake_llama_server: cannot listen\n";
         return 1;
     }
+    if (!o.pid_file.empty()) {
+        std::ofstream(o.pid_file) << getpid() << "\n";
+    }
     const std::string tmp = o.port_file + ".tmp";
     std::ofstream(tmp) << ntohs(a.sin_port) << "\n";
     std::rename(tmp.c_str(), o.port_file.c_str());
