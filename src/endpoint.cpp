@@ -113,4 +113,14 @@ bool is_loopback(const Endpoint& e) {
     return all_loopback;
 }
 
+void require_loopback(const Endpoint& e, bool allow_remote, const std::string& flag) {
+    if (!allow_remote && !is_loopback(e)) {
+        throw Error(ErrorKind::usage, flag,
+                    fmt::format("{} is not a loopback address: load goes to this machine's "
+                                "servers unless you say otherwise",
+                                e.text),
+                    "pass --allow-remote to send it to a server elsewhere (one you run)");
+    }
+}
+
 } // namespace vramplan

@@ -1,5 +1,7 @@
 #include <vramplan/error.hpp>
 #include <vramplan/http_client.hpp>
+#include <vramplan/json_depth.hpp>
+#include <vramplan/json_output.hpp>
 #include <vramplan/loadtest.hpp>
 #include <vramplan/strings.hpp>
 #include <vramplan/text_file.hpp>
@@ -9,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -34,6 +37,19 @@ std::optional<std::uint64_t> usage_field(const nlohmann::json& j, const char* ke
     return v->get<std::uint64_t>();
 }
 
+// What a server sent, parsed; a document nested deeper than k_json_max_depth is not parsed
+// (reading or printing it would recurse that deep) and comes back discarded, `too_deep` set.
+nlohmann::json parse_reply(std::string_view text, bool& too_deep) {
+    if (!json_depth_within(text)) {
+        too_deep = true;
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    return nlohmann::json::parse(text, nullptr, false);
+}
+
+const std::string k_too_deep =
+    fmt::format("a JSON answer nested deeper than {} levels", k_json_max_depth);
+
 // A chat completion (or one streamed chunk of one): its choices, text and usage.
 void read_into(const nlohmann::json& j, CompletionReading& r) {
     if (!j.is_object()) {
@@ -42,7 +58,7 @@ void read_into(const nlohmann::json& j, CompletionReading& r) {
     if (const auto e = j.find("error"); e != j.end()) {
         r.error = e->is_object() && e->contains("message") && (*e)["message"].is_string()
                       ? (*e)["message"].get<std::string>()
-                      : e->dump();
+                      : json_compact(*e);
         return;
     }
     const auto choices = j.find("choices");
@@ -72,6 +88,7 @@ Outcome outcome_of(HttpFailure f) {
     case HttpFailure::refused: return Outcome::refused;
     case HttpFailure::timeout: return Outcome::timeout;
     case HttpFailure::disconnected: return Outcome::disconnected;
+    case HttpFailure::too_large: return Outcome::bad_response;
     case HttpFailure::other: return Outcome::other;
     }
     return Outcome::other;
@@ -97,6 +114,7 @@ RequestRecord run_one(HttpClient& client, const LoadtestOptions& o, std::size_t 
     SseReader sse;
     bool done = false;
     bool malformed = false;
+    bool too_deep = false;
     std::string head; // the start of a streamed body: an error answer is plain JSON, not events
     if (o.stream) {
         req.on_chunk = [&](std::string_view chunk) {
@@ -107,7 +125,7 @@ RequestRecord run_one(HttpClient& client, const LoadtestOptions& o, std::size_t 
                     done = true;
                     return true;
                 }
-                const auto j = nlohmann::json::parse(data, nullptr, false);
+                const auto j = parse_reply(data, too_deep);
                 if (j.is_discarded()) {
                     malformed = true;
                     return true;
@@ -130,9 +148,9 @@ RequestRecord run_one(HttpClient& client, const LoadtestOptions& o, std::size_t 
         return rec;
     }
     if (o.stream && res.status >= 300) {
-        read_into(nlohmann::json::parse(head, nullptr, false), reading);
+        read_into(parse_reply(head, too_deep), reading);
     } else if (!o.stream) {
-        const auto j = nlohmann::json::parse(res.body, nullptr, false);
+        const auto j = parse_reply(res.body, too_deep);
         malformed = j.is_discarded();
         if (!malformed) {
             read_into(j, reading);
@@ -142,14 +160,16 @@ RequestRecord run_one(HttpClient& client, const LoadtestOptions& o, std::size_t 
     rec.completion_tokens = reading.completion_tokens;
     if (res.status >= 400) {
         rec.outcome = res.status >= 500 ? Outcome::http_5xx : Outcome::http_4xx;
-        rec.detail = reading.error.empty() ? fmt::format("HTTP {}", res.status)
-                                           : fmt::format("HTTP {}: {}", res.status, reading.error);
+        const std::string& why = too_deep ? k_too_deep : reading.error;
+        rec.detail = why.empty() ? fmt::format("HTTP {}", res.status)
+                                 : fmt::format("HTTP {}: {}", res.status, why);
     } else if (res.status < 200 || res.status >= 300) {
         rec.outcome = Outcome::other;
         rec.detail = fmt::format("HTTP {}", res.status);
     } else if (malformed || !reading.valid || (o.stream && !done)) {
         rec.outcome = Outcome::bad_response;
         rec.detail = !reading.error.empty() ? reading.error
+                     : too_deep             ? k_too_deep
                      : malformed            ? std::string("a body that is not JSON")
                      : !reading.valid       ? std::string("no 'choices' in the answer")
                                             : std::string("the stream ended without [DONE]");
@@ -183,12 +203,13 @@ std::string chat_request_body(std::string_view prompt, std::uint32_t max_tokens,
     if (stream) {
         j["stream_options"] = {{"include_usage", true}};
     }
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return json_compact(j);
 }
 
 CompletionReading read_completion(std::string_view json_body) {
     CompletionReading r;
-    const auto j = nlohmann::json::parse(json_body, nullptr, false);
+    bool too_deep = false;
+    const auto j = parse_reply(json_body, too_deep);
     if (!j.is_discarded()) {
         read_into(j, r);
     }
@@ -317,25 +338,57 @@ LoadtestResult run_loadtest(const LoadtestOptions& o, GpuReader* gpu,
         sampler.emplace(*gpu, o.sample_every);
     }
 
+    // The first exception thrown on a worker (std::bad_alloc included) stops the others and is
+    // rethrown here once all have been joined: never std::terminate, never a detached thread.
+    std::exception_ptr failure;
+    std::atomic<bool> abort{false};
+    const auto fail = [&](std::exception_ptr e) {
+        const std::lock_guard lock(records_mutex);
+        if (!failure) {
+            failure = std::move(e);
+        }
+        abort = true;
+    };
     std::vector<std::thread> workers;
     workers.reserve(o.concurrency);
+    // Joins whatever was started, also when starting a thread or the progress callback throws.
+    struct Joiner {
+        std::vector<std::thread>& threads;
+        std::atomic<bool>& abort;
+        ~Joiner() {
+            abort = true;
+            for (auto& t : threads) {
+                if (t.joinable()) {
+                    t.join();
+                }
+            }
+        }
+    } joiner{workers, abort};
     for (std::uint32_t w = 0; w < o.concurrency; ++w) {
         workers.emplace_back([&] {
-            // One client per endpoint per worker: a connection each, reused (keep-alive).
-            std::vector<std::unique_ptr<HttpClient>> clients(o.endpoints.size());
-            for (;;) {
-                const std::uint64_t i = next.fetch_add(1);
-                if (i >= limit || (stop_at && clock::now() >= *stop_at)) {
-                    break;
+            try {
+                // One client per endpoint per worker: a connection each, reused (keep-alive).
+                std::vector<std::unique_ptr<HttpClient>> clients(o.endpoints.size());
+                while (!abort) {
+                    const std::uint64_t i = next.fetch_add(1);
+                    if (i >= limit || (stop_at && clock::now() >= *stop_at)) {
+                        break;
+                    }
+                    const std::size_t e = i % o.endpoints.size();
+                    if (!clients[e]) {
+                        clients[e] = std::make_unique<HttpClient>(o.endpoints[e]);
+                    }
+                    RequestRecord rec =
+                        run_one(*clients[e], o, e, o.prompts[i % o.prompts.size()], t0);
+                    if (o.on_record) {
+                        o.on_record(rec);
+                    }
+                    const std::lock_guard lock(records_mutex);
+                    failed += rec.outcome == Outcome::ok ? 0U : 1U;
+                    result.records.push_back(std::move(rec));
                 }
-                const std::size_t e = i % o.endpoints.size();
-                if (!clients[e]) {
-                    clients[e] = std::make_unique<HttpClient>(o.endpoints[e]);
-                }
-                RequestRecord rec = run_one(*clients[e], o, e, o.prompts[i % o.prompts.size()], t0);
-                const std::lock_guard lock(records_mutex);
-                failed += rec.outcome == Outcome::ok ? 0U : 1U;
-                result.records.push_back(std::move(rec));
+            } catch (...) {
+                fail(std::current_exception());
             }
             const std::lock_guard lock(records_mutex);
             --workers_left;
@@ -346,7 +399,7 @@ LoadtestResult run_loadtest(const LoadtestOptions& o, GpuReader* gpu,
         std::unique_lock lock(records_mutex);
         while (!finished.wait_for(lock, std::chrono::milliseconds(500),
                                   [&] { return workers_left == 0; })) {
-            if (progress) {
+            if (progress && !abort) {
                 LoadtestProgress p{result.records.size(), failed, o.requests, seconds_since(t0),
                                    std::nullopt};
                 if (o.duration) {
@@ -361,9 +414,12 @@ LoadtestResult run_loadtest(const LoadtestOptions& o, GpuReader* gpu,
     for (auto& t : workers) {
         t.join();
     }
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
     result.wall_s = seconds_since(t0);
     if (sampler) {
-        VramSamples v = sampler->stop();
+        VramSamples v = sampler->stop(); // rethrows what failed on the sampler's thread
         result.vram = std::move(v.peaks);
         result.vram_samples = v.readings;
         result.vram_note = std::move(v.note);

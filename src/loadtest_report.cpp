@@ -1,3 +1,4 @@
+#include <vramplan/json_output.hpp>
 #include <vramplan/loadtest_report.hpp>
 #include <vramplan/text_table.hpp>
 #include <vramplan/units.hpp>
@@ -224,7 +225,9 @@ std::string render_loadtest_json(const LoadtestResult& r, const LoadtestOptions&
                                 {"total_bytes", v.total_bytes}});
     }
     j["vram"] = vram;
-    return j.dump(2) + "\n";
+    // Names and messages from servers, GPUs and the command line may hold bytes that are not
+    // UTF-8: replaced (U+FFFD), where nlohmann's default would throw.
+    return json_output(j);
 }
 
 std::string render_loadtest_progress(const LoadtestProgress& p) {

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,27 +76,28 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
         ::execvp(args[0], args.data());
         ::_exit(k_exit_not_started);
     }
+    // Also set here: a timeout that comes before the child has run setpgid still reaches it.
+    ::setpgid(pid, pid);
     out.close_end(1);
     err.close_end(1);
 
+    // Waited for is the program's exit, not the end of its output: a program may close its
+    // output and keep running (the timeout must still kill it), or exit and leave a background
+    // child holding the pipes (`--up 'server &'`: done once the shell exits). The exit is seen
+    // through a pidfd that poll() watches beside the pipes (Linux 5.3); without one, by checking
+    // every 10 ms.
     ProcessResult r;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::array<pollfd, 2> fds{{{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}}};
+#ifdef SYS_pidfd_open
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+#else
+    const int pidfd = -1;
+#endif
+    std::array<pollfd, 3> fds{{{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}, {pidfd, POLLIN, 0}}};
     std::array<char, 4096> buf{};
-    int open_ends = 2;
-    while (open_ends > 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            r.timed_out = true;
-            ::kill(-pid, SIGKILL);
-            break;
-        }
-        const int n = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        for (std::size_t i = 0; i < fds.size(); ++i) {
+    // Reads the pipes poll() found ready; a pipe at its end is dropped from the set.
+    const auto read_pipes = [&] {
+        for (std::size_t i = 0; i < 2; ++i) {
             if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
                 continue;
             }
@@ -105,12 +107,40 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
                               max_output);
             } else if (got == 0 || errno != EINTR) {
                 fds[i].fd = -1;
-                --open_ends;
             }
         }
-    }
+    };
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    bool exited = false;
+    for (;;) {
+        const pid_t w = ::waitpid(pid, &status, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR)) {
+            exited = true;
+            // What it wrote before it exited is still in the pipes: read it, without waiting.
+            while ((fds[0].fd >= 0 || fds[1].fd >= 0) &&
+                   std::chrono::steady_clock::now() < deadline && ::poll(fds.data(), 2, 0) > 0) {
+                read_pipes();
+            }
+            break;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            r.timed_out = true;
+            ::kill(-pid, SIGKILL); // its process group: what it started too
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        // Closed pipes are -1 here and ignored by poll(): then it waits for the pidfd alone.
+        const long long wait_ms = pidfd >= 0 ? left.count() : std::min<long long>(left.count(), 10);
+        if (::poll(fds.data(), fds.size(), static_cast<int>(wait_ms)) > 0) {
+            read_pipes();
+        }
+    }
+    if (pidfd >= 0) {
+        ::close(pidfd);
+    }
+    while (!exited && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (WIFEXITED(status)) {
         r.exit_code = WEXITSTATUS(status);

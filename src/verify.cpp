@@ -1,7 +1,11 @@
 #include <vramplan/dotenv.hpp>
 #include <vramplan/error.hpp>
 #include <vramplan/http_client.hpp>
+#include <vramplan/json_depth.hpp>
+#include <vramplan/json_output.hpp>
 #include <vramplan/model.hpp>
+#include <vramplan/shell_words.hpp>
+#include <vramplan/subprocess.hpp>
 #include <vramplan/text_file.hpp>
 #include <vramplan/units.hpp>
 #include <vramplan/verify.hpp>
@@ -39,8 +43,9 @@ template <typename T>
 T number(const json& j, const char* key, const std::string& where, const std::string& source) {
     const json& v = field(j, key, where, source);
     if (!v.is_number_unsigned() || v.get<std::uint64_t>() > std::numeric_limits<T>::max()) {
-        throw Error(ErrorKind::data, source,
-                    fmt::format("{}: '{}' must be a whole number, found {}", where, key, v.dump()));
+        throw Error(
+            ErrorKind::data, source,
+            fmt::format("{}: '{}' must be a whole number, found {}", where, key, json_compact(v)));
     }
     return static_cast<T>(v.get<std::uint64_t>());
 }
@@ -50,7 +55,7 @@ std::string text(const json& j, const char* key, const std::string& where,
     const json& v = field(j, key, where, source);
     if (!v.is_string() || v.get<std::string>().empty()) {
         throw Error(ErrorKind::data, source,
-                    fmt::format("{}: '{}' must be a text, found {}", where, key, v.dump()));
+                    fmt::format("{}: '{}' must be a text, found {}", where, key, json_compact(v)));
     }
     return v.get<std::string>();
 }
@@ -276,6 +281,12 @@ Endpoint service_endpoint(const std::string& host, std::uint16_t port) {
 }
 
 VerifyPlan verify_plan_from_json(std::string_view text_in, const std::string& source) {
+    // Checked before parsing: printing or comparing a value recurses once per level.
+    if (!json_depth_within(text_in)) {
+        throw Error(ErrorKind::data, source,
+                    fmt::format("not a JSON plan: nested deeper than {} levels", k_json_max_depth),
+                    "write one with `vramplan solve ... --emit json > plan.json`");
+    }
     const json j = json::parse(text_in, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
         throw Error(ErrorKind::data, source, "not a JSON plan",
@@ -319,12 +330,27 @@ VerifyPlan verify_plan_from_json(std::string_view text_in, const std::string& so
                 throw Error(ErrorKind::data, source, where + ": 'env' must be an object");
             }
             for (const auto& [k, value] : env.items()) {
-                v.env.emplace_back(k, value.is_string() ? value.get<std::string>() : value.dump());
+                v.env.emplace_back(k, value.is_string() ? value.get<std::string>()
+                                                        : json_compact(value));
             }
         }
         plan.services.push_back(std::move(v));
     }
     return plan;
+}
+
+std::string up_command(std::string_view command, const VerifyService& s) {
+    // The name goes into a shell command line: quoted, so that it is one word and nothing in it
+    // (; $ ` ' spaces) is shell syntax, whatever checked it before.
+    constexpr std::string_view placeholder = "{service}";
+    const std::string quoted = shell_quote(s.name);
+    std::string cmd;
+    std::size_t from = 0;
+    for (std::size_t at; (at = command.find(placeholder, from)) != std::string_view::npos;
+         from = at + placeholder.size()) {
+        cmd.append(command.substr(from, at - from)).append(quoted);
+    }
+    return cmd.append(command.substr(from));
 }
 
 VerifyPlan verify_plan_from_check(const CheckResult& r, const ComposeProject& project) {

@@ -1,3 +1,4 @@
+#include <vramplan/json_output.hpp>
 #include <vramplan/loadtest_report.hpp>
 #include <vramplan/units.hpp>
 #include <vramplan/verify_report.hpp>
@@ -99,7 +100,8 @@ std::string render_verify_json(const VerifyResult& r) {
     j["load"] = r.load && r.load_options
                     ? json::parse(render_loadtest_json(*r.load, *r.load_options))
                     : json();
-    return j.dump(2) + "\n";
+    // Paths, GPU and service names, .env values: bytes that are not UTF-8 are replaced (U+FFFD).
+    return json_output(j);
 }
 
 std::string watch_csv_header() {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace vramplan {
 
@@ -15,7 +16,10 @@ VramSampler::VramSampler(GpuReader& gpu, std::chrono::milliseconds every, OnRead
 }
 
 VramSampler::~VramSampler() {
-    stop();
+    try {
+        stop();
+    } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
+    }
 }
 
 VramSamples VramSampler::stop() {
@@ -26,6 +30,14 @@ VramSamples VramSampler::stop() {
         }
         m_wake.notify_all();
         m_thread.join();
+        std::exception_ptr failure;
+        {
+            const std::lock_guard lock(m_mutex);
+            failure = std::exchange(m_failure, nullptr);
+        }
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
         sample(); // and one at the end
     }
     const std::lock_guard lock(m_mutex);
@@ -33,11 +45,17 @@ VramSamples VramSampler::stop() {
 }
 
 void VramSampler::loop() {
-    std::unique_lock lock(m_wake_mutex);
-    while (!m_wake.wait_for(lock, m_every, [this] { return m_stop; })) {
-        lock.unlock();
-        sample();
-        lock.lock();
+    // Anything thrown here would end the program (std::terminate): kept for stop() instead.
+    try {
+        std::unique_lock lock(m_wake_mutex);
+        while (!m_wake.wait_for(lock, m_every, [this] { return m_stop; })) {
+            lock.unlock();
+            sample();
+            lock.lock();
+        }
+    } catch (...) {
+        const std::lock_guard lock(m_mutex);
+        m_failure = std::current_exception();
     }
 }
 

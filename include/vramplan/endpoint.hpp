@@ -28,4 +28,8 @@ Endpoint parse_endpoint(std::string_view url);
 // addresses only (getaddrinfo).
 bool is_loopback(const Endpoint& e);
 
+// The rule for sending load (`loadtest --url`, `verify --load`): throws ErrorKind::usage naming
+// `flag` when `e` is not loopback and `allow_remote` is false.
+void require_loopback(const Endpoint& e, bool allow_remote, const std::string& flag);
+
 } // namespace vramplan

@@ -10,4 +10,9 @@ template <typename Json> std::string json_output(const Json& j) {
     return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+// The same on one line, without the newline: a value quoted in a message or a request body.
+template <typename Json> std::string json_compact(const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 } // namespace vramplan

@@ -55,6 +55,9 @@ struct LoadtestOptions {
     std::chrono::milliseconds timeout{120000}; // per request
     std::string model;                         // the request's "model" (llama-server ignores it)
     std::chrono::milliseconds sample_every{1000};
+    // Called on the worker's thread as each request finishes (may be empty). An exception it
+    // throws, like any thrown on a worker, stops the run and is rethrown by run_loadtest.
+    std::function<void(const RequestRecord&)> on_record;
 };
 
 struct LoadtestResult {

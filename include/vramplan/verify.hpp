@@ -98,6 +98,11 @@ struct VerifyResult {
     bool passed() const; // no step failed
 };
 
+// The `verify --up` command for one service: each {service} in `command` replaced by the
+// service's name, shell-quoted (one literal word whatever the name holds; write {service} bare,
+// not inside quotes).
+std::string up_command(std::string_view command, const VerifyService& s);
+
 // Walks the checklist. `gpu` may be null only with files_only.
 VerifyResult run_verify(const VerifyPlan& plan, const VerifyOptions& options, GpuReader* gpu,
                         const VerifyHooks& hooks = {});

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -40,7 +41,9 @@ public:
     VramSampler(const VramSampler&) = delete;
     VramSampler& operator=(const VramSampler&) = delete;
 
-    // Stops sampling (idempotent) and returns what was read.
+    // Stops sampling (idempotent) and returns what was read. An exception other than
+    // vramplan::Error thrown on the sampling thread (by the reader or `on_reading`, std::bad_alloc
+    // included) ended the sampling there and is rethrown here, once; the destructor drops it.
     VramSamples stop();
 
 private:
@@ -57,6 +60,7 @@ private:
     bool m_stop = false;
     std::mutex m_mutex; // guards m_samples
     VramSamples m_samples;
+    std::exception_ptr m_failure; // guarded by m_mutex
 };
 
 } // namespace vramplan

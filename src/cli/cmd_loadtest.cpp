@@ -40,13 +40,7 @@ LoadtestOptions loadtest_options(const Options& o) {
     LoadtestOptions lo;
     for (const std::string& url : o.urls) {
         Endpoint e = parse_endpoint(url);
-        if (!o.allow_remote && !is_loopback(e)) {
-            throw Error(ErrorKind::usage, "--url",
-                        fmt::format("{} is not a loopback address: a load test goes to this "
-                                    "machine's servers unless you say otherwise",
-                                    url),
-                        "pass --allow-remote to test a server elsewhere (one you run)");
-        }
+        require_loopback(e, o.allow_remote, "--url");
         lo.endpoints.push_back(std::move(e));
     }
     if (o.concurrency == 0 || o.concurrency > 1024) {

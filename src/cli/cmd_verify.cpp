@@ -33,6 +33,7 @@ struct Options {
     double start_timeout_s = 600;
     double settle_s = 1;
     bool load = false;
+    bool allow_remote = false;
     std::uint64_t load_requests = 0;
     std::string load_duration;
     std::uint32_t load_concurrency = 0;
@@ -103,6 +104,8 @@ VerifyOptions verify_options(const Options& o) {
     vo.environment = process_env;
     vo.gpu_index = o.gpu_index;
     if (o.load) {
+        // The load phase sends requests to --server-host: loopback only, as for `loadtest`.
+        require_loopback(service_endpoint(vo.host, 1), o.allow_remote, "--server-host");
         LoadtestOptions lo;
         lo.concurrency = o.load_concurrency;
         if (!o.load_duration.empty()) {
@@ -126,10 +129,7 @@ std::function<void(const VerifyService&)> up_hook(const Options& o) {
     }
     const auto timeout = seconds_option(o.up_timeout_s, "--up-timeout", 86400);
     return [command = o.up, timeout](const VerifyService& s) {
-        std::string cmd = command;
-        for (std::size_t at; (at = cmd.find("{service}")) != std::string::npos;) {
-            cmd.replace(at, 9, s.name);
-        }
+        const std::string cmd = up_command(command, s);
         const ProcessResult r = run_shell(cmd, timeout);
         if (r.timed_out || r.exit_code != 0) {
             const std::string out = std::string(trim(r.err.empty() ? r.out : r.err));
@@ -204,6 +204,8 @@ void register_verify(CLI::App& app, Context& ctx) {
     add_number_option(cmd, "--settle", opt->settle_s, 0, k_max_seconds,
                       "Seconds to wait after /health before reading", true);
     cmd->add_flag("--load", opt->load, "Then send chat completions to every service (load phase)");
+    cmd->add_flag("--allow-remote", opt->allow_remote,
+                  "Allow --load when --server-host is not this machine's loopback");
     add_number_option(cmd, "--load-requests", opt->load_requests, 1, k_max_requests,
                       "Requests in the load phase (20)");
     cmd->add_option("--load-duration", opt->load_duration, "Or a duration: 30s, 5m, 1h");

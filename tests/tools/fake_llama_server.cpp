@@ -5,13 +5,22 @@
 //   fake_llama_server --port-file F [--pid-file F] [--port N] [--latency-ms N] [--token-ms N]
 //                     [--tokens N] [--fail-every N] [--hang-every N] [--die-after N]
 //                     [--bad-every N] [--loading-ms N] [--lifetime-s N]
+//   fake_llama_server --port-file F --raw MODE [--lifetime-s N]
 //
 // --fail-every N: every N-th request answers 500; --hang-every N: every N-th never answers;
 // --bad-every N: every N-th answers 200 with a body that is not a completion; --die-after N:
 // the process exits in the middle of the N-th answer (a server killed for out of memory);
 // --loading-ms N: /health answers 503 "Loading model" for that long, as llama-server does.
+//
+// --raw MODE: a hostile server on a plain socket instead, answering every request the same way:
+// drip-headers (a status line, then one header byte every 500 ms), endless-headers (header lines
+// as fast as they go), endless-body (a chunked 200 that never ends), deep-error (a 500 whose
+// JSON error is nested a million deep), deep-stream (an event stream whose data is nested a
+// million deep), bad-utf8 (a 500 whose error message holds bytes that are not UTF-8).
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,6 +35,7 @@
 namespace {
 
 struct Options {
+    std::string raw;
     std::string port_file;
     std::string pid_file;
     int port = 0;
@@ -65,6 +75,116 @@ std::string chunk(const std::string& delta, const std::string& finish, const std
     return "data: " + s + "}\n\n";
 }
 
+bool send_all(int fd, const std::string& s) {
+    std::size_t sent = 0;
+    while (sent < s.size()) {
+        const ssize_t n = ::send(fd, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) {
+            return false;
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+std::string nested(const std::string& open, const std::string& middle, const std::string& close,
+                   int depth) {
+    std::string s;
+    s.reserve((open.size() + close.size()) * static_cast<std::size_t>(depth) + middle.size());
+    for (int i = 0; i < depth; ++i) {
+        s += open;
+    }
+    s += middle;
+    for (int i = 0; i < depth; ++i) {
+        s += close;
+    }
+    return s;
+}
+
+std::string whole(const std::string& status, const std::string& type, const std::string& body) {
+    return "HTTP/1.1 " + status + "\r\nContent-Type: " + type +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// One connection of --raw MODE: reads the request's head, then misbehaves.
+void serve_raw(int fd, const std::string& mode) {
+    std::string head;
+    char c = 0;
+    while (head.find("\r\n\r\n") == std::string::npos && ::recv(fd, &c, 1, 0) == 1) {
+        head += c;
+    }
+    // And its body: closing a socket with unread bytes resets the connection, and the client
+    // would see the reset instead of the answer.
+    const auto length_at = head.find("Content-Length: ");
+    long left = length_at == std::string::npos ? 0 : std::atol(head.c_str() + length_at + 16);
+    while (left > 0 && ::recv(fd, &c, 1, 0) == 1) {
+        --left;
+    }
+    constexpr int k_deep = 1000000;
+    if (mode == "drip-headers") {
+        send_all(fd, "HTTP/1.1 200 OK\r\n");
+        while (send_all(fd, "X")) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+    } else if (mode == "endless-headers") {
+        const std::string line = "X-Filler: " + std::string(1000, 'a') + "\r\n";
+        if (send_all(fd, "HTTP/1.1 200 OK\r\n")) {
+            while (send_all(fd, line)) {
+            }
+        }
+    } else if (mode == "endless-body") {
+        const std::string piece = std::string(65536, ' ');
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        const std::string chunk_text = size + piece + "\r\n";
+        if (send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n")) {
+            while (send_all(fd, chunk_text)) {
+            }
+        }
+    } else if (mode == "deep-error") {
+        send_all(fd, whole("500 Internal Server Error", "application/json",
+                           nested("{\"error\":", "1", "}", k_deep)));
+    } else if (mode == "deep-stream") {
+        send_all(fd, whole("200 OK", "text/event-stream",
+                           "data: " + nested("[", "", "]", k_deep) + "\n\ndata: [DONE]\n\n"));
+    } else if (mode == "bad-utf8") {
+        send_all(fd, whole("500 Internal Server Error", "application/json",
+                           "{\"error\":{\"message\":\"bad \xff\xfe bytes\"}}"));
+    }
+    ::close(fd);
+}
+
+int run_raw(const Options& o) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::listen(listener, 16) != 0 ||
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        std::cerr << "fake_llama_server: cannot listen\n";
+        return 1;
+    }
+    if (!o.pid_file.empty()) {
+        std::ofstream(o.pid_file) << getpid() << "\n";
+    }
+    const std::string tmp = o.port_file + ".tmp";
+    std::ofstream(tmp) << ntohs(a.sin_port) << "\n";
+    std::rename(tmp.c_str(), o.port_file.c_str());
+    std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::seconds(o.lifetime_s));
+        std::_Exit(0);
+    }).detach();
+    for (;;) {
+        const int fd = ::accept(listener, nullptr, nullptr);
+        if (fd >= 0) {
+            std::thread(serve_raw, fd, o.raw).detach();
+        }
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -74,6 +194,8 @@ int main(int argc, char** argv) {
         const std::string v = argv[i + 1];
         if (k == "--port-file") {
             o.port_file = v;
+        } else if (k == "--raw") {
+            o.raw = v;
         } else if (k == "--pid-file") {
             o.pid_file = v;
         } else {
@@ -103,6 +225,9 @@ int main(int argc, char** argv) {
                 return 2;
             }
         }
+    }
+    if (!o.raw.empty()) {
+        return run_raw(o);
     }
     const auto started = std::chrono::steady_clock::now();
     std::atomic<long> count{0};

@@ -63,3 +63,16 @@ TEST_CASE("endpoints: loopback by name and address, others not") {
         CHECK_FALSE(is_loopback(parse_endpoint(url)));
     }
 }
+
+TEST_CASE("endpoints: load goes to loopback unless remote is allowed") {
+    CHECK_NOTHROW(require_loopback(parse_endpoint("http://127.0.0.1:1"), false, "--url"));
+    CHECK_NOTHROW(require_loopback(parse_endpoint("http://10.0.0.1:1"), true, "--url"));
+    try {
+        require_loopback(parse_endpoint("http://10.0.0.1:1"), false, "--server-host");
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::usage);
+        CHECK(e.where() == "--server-host");
+        CHECK_THAT(e.hint(), Catch::Contains("--allow-remote"));
+    }
+}

@@ -10,6 +10,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <stdexcept>
+
 using namespace vramplan;
 using namespace std::chrono_literals;
 using vramplan::test::FakeServer;
@@ -279,4 +282,79 @@ TEST_CASE("durations: seconds, or numbers with s, m, h") {
         INFO(bad);
         CHECK_THROWS_AS(parse_duration(bad, "--duration"), Error);
     }
+}
+
+TEST_CASE("loadtest: an error a million levels deep is a failure, not a crash") {
+    FakeServer server({"--raw", "deep-error", "--lifetime-s", "20"});
+    for (const bool stream : {false, true}) {
+        LoadtestOptions o = options_for(server.url(), 2);
+        o.stream = stream;
+        const LoadtestResult r = run_loadtest(o, nullptr);
+        REQUIRE(r.records.size() == 2);
+        CHECK(count(r, Outcome::http_5xx) == 2);
+        CHECK_THAT(r.records[0].detail, Catch::Contains("nested deeper than 64"));
+    }
+}
+
+TEST_CASE("loadtest: streamed data a million levels deep is a bad response") {
+    FakeServer server({"--raw", "deep-stream", "--lifetime-s", "20"});
+    const LoadtestResult r = run_loadtest(options_for(server.url(), 2), nullptr);
+    REQUIRE(r.records.size() == 2);
+    CHECK(count(r, Outcome::bad_response) == 2);
+    CHECK_THAT(r.records[0].detail, Catch::Contains("nested deeper than 64"));
+}
+
+TEST_CASE("loadtest: oversized and endless answers are bad responses within the deadline") {
+    FakeServer server({"--raw", "endless-headers", "--lifetime-s", "20"});
+    LoadtestOptions o = options_for(server.url(), 2);
+    o.timeout = 8000ms;
+    const LoadtestResult r = run_loadtest(o, nullptr);
+    REQUIRE(r.records.size() == 2);
+    CHECK(count(r, Outcome::bad_response) == 2);
+    CHECK(r.wall_s < 4.0);
+}
+
+namespace {
+
+// A GPU reader whose second reading (the first on the sampler's thread) throws `E`.
+template <typename E> class ThrowingGpu final : public GpuReader {
+public:
+    GpuSnapshot read() override {
+        if (++m_reads >= 2) {
+            throw E();
+        }
+        GpuSnapshot s;
+        s.gpus.push_back({0, "Test GPU", 1ULL << 30, 6141ULL << 30});
+        return s;
+    }
+    std::string source() const override { return "throwing"; }
+
+private:
+    std::atomic<int> m_reads{0};
+};
+
+} // namespace
+
+TEST_CASE("loadtest: an exception on the sampler's thread reaches the caller") {
+    FakeServer server({"--token-ms", "1"});
+    LoadtestOptions o = options_for(server.url(), 0);
+    o.requests.reset();
+    o.duration = 300ms;
+    o.sample_every = 10ms;
+    ThrowingGpu<std::bad_alloc> gpu;
+    CHECK_THROWS_AS(run_loadtest(o, &gpu), std::bad_alloc);
+}
+
+TEST_CASE("loadtest: an exception on a worker's thread stops the run and reaches the caller") {
+    FakeServer server({"--token-ms", "1"});
+    LoadtestOptions o = options_for(server.url(), 1000);
+    o.concurrency = 4;
+    std::atomic<int> records{0};
+    o.on_record = [&](const RequestRecord&) {
+        if (++records == 3) {
+            throw std::runtime_error("worker failed");
+        }
+    };
+    CHECK_THROWS_WITH(run_loadtest(o, nullptr), "worker failed");
+    CHECK(records < 100); // the others stopped instead of finishing the 1000
 }

@@ -150,3 +150,16 @@ TEST_CASE("loadtest report: nothing answered, VRAM not sampled") {
     CHECK(render_loadtest_progress({3, 0, 10, 1.0, std::nullopt}) ==
           "3/10 requests, 0 failed, 1.0 s");
 }
+
+TEST_CASE("loadtest report: bytes that are not UTF-8 are replaced in JSON, not thrown") {
+    auto [r, o] = sample_run();
+    r.records.push_back(failed(0, Outcome::other, "bad \xff\xfe bytes"));
+    o.endpoints[1].text = "localhost:8004/\xc3";
+    r.vram[0].name = "GPU \x80";
+    std::string out;
+    REQUIRE_NOTHROW(out = render_loadtest_json(r, o));
+    const auto j = nlohmann::json::parse(out);
+    CHECK(j["endpoints"][1]["endpoint"] == "localhost:8004/\xef\xbf\xbd");
+    CHECK(j["endpoints"][0]["errors"]["other"]["example"] == "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+    CHECK(j["vram"]["gpus"][0]["name"] == "GPU \xef\xbf\xbd");
+}

@@ -4,6 +4,7 @@
 
 #include <vramplan/error.hpp>
 #include <vramplan/gguf_writer.hpp>
+#include <vramplan/subprocess.hpp>
 #include <vramplan/synth.hpp>
 #include <vramplan/verify.hpp>
 
@@ -332,4 +333,37 @@ TEST_CASE("verify: files only needs no GPU") {
     CHECK(r.steps.size() == 2);
     CHECK(r.passed());
     CHECK(r.gpu_source.empty());
+}
+
+TEST_CASE("verify: a plan nested a million deep is refused before it is read") {
+    const std::string deep(1000000, '[');
+    const std::string plan = R"({"gpu": {"total_bytes": )" + deep + std::string(1000000, ']') +
+                             R"(, "headroom_bytes": 0}, "services": []})";
+    try {
+        (void)verify_plan_from_json(plan, "plan.json");
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::data);
+        CHECK_THAT(e.what(), Catch::Contains("nested deeper than 64"));
+    }
+    // An .env value in the plan that is not text is shown as JSON: bounded too.
+    const std::string env = R"({"gpu": {"total_bytes": 1, "headroom_bytes": 0}, "services": [
+        {"name": "a", "file": "a.gguf", "vram_bytes": 1, "port": 1, "env": {"X": )" +
+                            deep + std::string(1000000, ']') + "}}]}";
+    CHECK_THROWS_AS(verify_plan_from_json(env, "plan.json"), Error);
+}
+
+TEST_CASE("verify: --up gets the service name as one literal word") {
+    TempDir dir;
+    for (const std::string name :
+         {"x;touch${IFS}pwned;#", "it's a name", "$(touch pwned)", "`touch pwned`", "a\"b"}) {
+        INFO(name);
+        VerifyService s = service(name, 1, 1);
+        const std::string cmd = up_command(
+            "cd '" + dir.path.string() + "' && printf '[%s]' {service} && echo {service}", s);
+        const ProcessResult r = run_shell(cmd, 10s);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out == "[" + name + "]" + name + "\n");
+        CHECK_FALSE(std::filesystem::exists(dir.path / "pwned"));
+    }
 }

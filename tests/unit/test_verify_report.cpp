@@ -67,3 +67,16 @@ TEST_CASE("verify --watch rows: one per GPU, names quoted when they need it") {
     CHECK(watch_csv_rows(1.25, s) ==
           "1.2,0,\"RTX, \"\"laptop\"\"\",412.00,6141.00\n1.2,1,B,0.00,1.00\n");
 }
+
+TEST_CASE("verify report: bytes that are not UTF-8 are replaced in JSON, not thrown") {
+    VerifyResult r = sample_result();
+    r.plan_source = "plan-\xff.json";
+    r.gpu_name = "GPU \x80";
+    r.steps[1].detail = "CHAT_MODEL=\xfe, planned a.gguf";
+    std::string out;
+    REQUIRE_NOTHROW(out = render_verify_json(r));
+    const auto j = nlohmann::json::parse(out);
+    CHECK(j["plan"] == "plan-\xef\xbf\xbd.json");
+    CHECK(j["gpu"]["name"] == "GPU \xef\xbf\xbd");
+    CHECK(j["steps"][1]["detail"] == "CHAT_MODEL=\xef\xbf\xbd, planned a.gguf");
+}

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 
 using namespace vramplan;
@@ -69,4 +70,52 @@ TEST_CASE("VRAM sampler: a failed reading is noted, not thrown") {
     REQUIRE_FALSE(v.peaks.empty());
     CHECK(v.peaks[0].peak_used_bytes == 3000ULL << 20); // the readings around a failure count
     CHECK(v.readings < static_cast<std::uint64_t>(gpu.reads()));
+}
+
+namespace {
+
+// The first reading (on the caller's thread) works; the next, on the sampler's thread, throws.
+class FailingOnThreadGpu final : public GpuReader {
+public:
+    GpuSnapshot read() override {
+        if (++m_reads >= 2) {
+            throw std::runtime_error("not a vramplan::Error");
+        }
+        return {};
+    }
+    std::string source() const override { return "failing"; }
+
+private:
+    std::atomic<int> m_reads{0};
+};
+
+} // namespace
+
+TEST_CASE("VRAM sampler: any other exception on its thread is rethrown by stop()") {
+    FailingOnThreadGpu gpu;
+    VramSampler s(gpu, 5ms);
+    std::this_thread::sleep_for(30ms);
+    CHECK_THROWS_WITH(s.stop(), "not a vramplan::Error");
+    CHECK_NOTHROW(s.stop()); // once
+}
+
+TEST_CASE("VRAM sampler: an exception from the reading callback is rethrown too") {
+    SteppingGpu gpu;
+    int calls = 0;
+    VramSampler s(gpu, 5ms, [&](double, const GpuSnapshot&) {
+        if (++calls == 2) {
+            throw std::bad_alloc();
+        }
+    });
+    std::this_thread::sleep_for(30ms);
+    CHECK_THROWS_AS(s.stop(), std::bad_alloc);
+}
+
+TEST_CASE("VRAM sampler: destroyed after a failure on its thread without stop()") {
+    FailingOnThreadGpu gpu;
+    {
+        VramSampler s(gpu, 5ms);
+        std::this_thread::sleep_for(20ms);
+    } // the destructor must not throw (std::terminate)
+    SUCCEED();
 }
