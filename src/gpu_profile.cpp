@@ -2,6 +2,7 @@
 
 #include <vramplan/error.hpp>
 #include <vramplan/gpu_profile.hpp>
+#include <vramplan/service_name.hpp>
 #include <vramplan/suggest.hpp>
 #include <vramplan/text_file.hpp>
 
@@ -65,7 +66,8 @@ GpuProfile parse_gpu_profile(std::string_view yaml_text, const std::string& sour
     GpuProfile g;
     g.source_path = source;
     g.name = r.string("name");
-    if (g.name.empty() || g.name != to_lower(g.name)) {
+    // The name becomes a file name (calibrate --save writes gpus/NAME.yaml): no '/' or "..".
+    if (g.name.empty() || g.name != to_lower(g.name) || !is_service_name(g.name)) {
         r.fail(r.node("name"), "'name' must be a lower-case short name such as rtx4090");
     }
     if (r.has("aliases")) {

@@ -280,7 +280,7 @@ std::vector<std::string> load_prompts(const std::string& file) {
 
 std::chrono::milliseconds parse_duration(std::string_view text, const std::string& flag) {
     const auto bad = [&] {
-        return Error(ErrorKind::usage, flag, fmt::format("'{}' is not a duration", text),
+        return Error(ErrorKind::usage, flag, fmt::format("{} is not a duration", quote_value(text)),
                      "write seconds, or a number with s, m or h: 90, 30s, 5m, 1h30m");
     };
     if (const auto plain = parse_unsigned(text)) {

@@ -62,16 +62,26 @@ std::string speed_basis(const Plan& p, const PlanContext& c) {
 std::string header(const PlanContext& c, const Plan& p) {
     return fmt::format("{} {}: {}\n# GPU {} MiB; planned VRAM {} MiB; headroom left {} MiB\n",
                        k_written_by, VRAMPLAN_VERSION, escape_control(c.command),
-                       p.total_bytes >> 20,
-                       format_mib(p.vram_bytes),
+                       p.total_bytes >> 20, format_mib(p.vram_bytes),
                        p.fits ? format_mib(p.budget_bytes - p.vram_bytes) : std::string("none"));
 }
+
+std::string compose_literal(std::string_view value) {
+    return compose_quoted(value, "");
+}
+
+std::uint64_t container_memory_mib(const ServicePlan& s, const PlanContext& c) {
+    const std::uint64_t base = c.deployment != nullptr ? c.deployment->container_memory_mib : 0;
+    return recommended_container_memory_mib(s.host_bytes, base);
+}
+
+} // namespace
 
 // A .env value as both Compose's .env reader (compose-go) and vramplan's read it back unchanged:
 // bare when made of characters no reader treats specially, else in single quotes (literal for
 // both, no interpolation). What neither can hold literally (a ' or \ inside quotes, a control
 // character such as a newline, which would start a line of its own) is refused.
-std::string env_value(const std::string& key, const std::string& value) {
+std::string env_file_value(const std::string& key, const std::string& value) {
     const auto bare = [](char ch) {
         return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '.' || ch == '_' ||
                ch == '-' || ch == '/' || ch == ':' || ch == '@' || ch == '%' || ch == '+' ||
@@ -113,17 +123,6 @@ std::string compose_quoted(std::string_view literal, std::string_view reference)
     }
     return out + std::string(reference) + "\"";
 }
-
-std::string compose_literal(std::string_view value) {
-    return compose_quoted(value, "");
-}
-
-std::uint64_t container_memory_mib(const ServicePlan& s, const PlanContext& c) {
-    const std::uint64_t base = c.deployment != nullptr ? c.deployment->container_memory_mib : 0;
-    return recommended_container_memory_mib(s.host_bytes, base);
-}
-
-} // namespace
 
 std::uint64_t recommended_container_memory_mib(std::uint64_t host_bytes, std::uint64_t floor_mib) {
     // What stays in host RAM (mapped weights, host compute and output buffers, CPU-side KV)
@@ -309,7 +308,7 @@ std::string render_plan_env(const Plan& p, const PlanContext& c) {
     std::string out = header(c, p);
     for (const auto& s : p.services) {
         for (const auto& [key, value] : plan_env_values(s)) {
-            out += fmt::format("{}={}\n", key, env_value(key, value));
+            out += fmt::format("{}={}\n", key, env_file_value(key, value));
         }
     }
     // Settings a user adds below this line (a token, an override) survive the next --out-dir.

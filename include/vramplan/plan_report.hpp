@@ -40,6 +40,15 @@ std::vector<std::string> server_flags(const ServicePlan& s, const PlanContext& c
 // more, rounded up to 256 MiB, at least `floor_mib`.
 std::uint64_t recommended_container_memory_mib(std::uint64_t host_bytes, std::uint64_t floor_mib);
 // The .env values of a planned service (--emit env writes them; verify compares them).
+// A .env value that Compose's .env reader and vramplan's read back as `value`: bare, in single
+// quotes, or refused (vramplan::Error, usage, at `key`) when neither can hold it literally.
+std::string env_file_value(const std::string& key, const std::string& value);
+
+// A compose-file YAML double-quoted scalar: `literal` with its $ doubled and control characters
+// escaped, so that Compose's interpolation gives it back unchanged, then `reference` (a ${VAR}
+// meant to be interpolated) as it is.
+std::string compose_quoted(std::string_view literal, std::string_view reference = {});
+
 std::vector<std::pair<std::string, std::string>> plan_env_values(const ServicePlan& s);
 // The .env variable prefix of a service: CHAT, CODE, or the service name in capitals.
 

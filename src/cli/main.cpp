@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <vramplan/error.hpp>
+#include <vramplan/strings.hpp>
+
+#include <fmt/format.h>
 
 #include <cstdlib>
 #include <exception>
@@ -17,7 +20,17 @@ bool stderr_color() {
     return (no_color == nullptr || *no_color == '\0') && ::isatty(STDERR_FILENO) == 1;
 }
 
-void report(const std::string& message, const std::string& hint) {
+// Messages quote values from files, flags and servers. Most quote them with quote_value (their
+// start, escaped); this is the net under all of them: one line each, and a bounded length.
+std::string printable(const std::string& text) {
+    constexpr std::size_t k_max = 2000;
+    const std::string s = vramplan::escape_control(text);
+    return s.size() <= k_max ? s : s.substr(0, k_max) + fmt::format("... ({} bytes)", s.size());
+}
+
+void report(const std::string& raw_message, const std::string& raw_hint) {
+    const std::string message = printable(raw_message);
+    const std::string hint = printable(raw_hint);
     const bool color = stderr_color();
     std::cerr << (color ? "\033[1;31mvramplan: error:\033[0m " : "vramplan: error: ") << message
               << "\n";

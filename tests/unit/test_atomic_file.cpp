@@ -113,9 +113,8 @@ TEST_CASE("marked files: replaced together; a failed rename rolls the others bac
     // A folder where the second file goes: its rename fails after the first succeeded.
     fs::remove(dir / "b");
     fs::create_directories(dir / "b" / "inside");
-    CHECK_THROWS_AS(write_marked_files(dir, {{"a", "# mark 2\n"}, {"b", "# mark 2\n"}}, "# mark",
-                                       true),
-                    Error);
+    CHECK_THROWS_AS(
+        write_marked_files(dir, {{"a", "# mark 2\n"}, {"b", "# mark 2\n"}}, "# mark", true), Error);
     CHECK(read_all(dir / "a") == "# mark 1\n"); // rolled back
     CHECK(entries_in(dir) == 2);                // a and the folder b: no temporary left
     fs::remove_all(dir);

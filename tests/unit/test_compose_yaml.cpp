@@ -108,7 +108,8 @@ TEST_CASE("a 1 MB value is read whole", "[compose_yaml]") {
     CHECK(d.root.find("services")->entries[0].value.find("command")->scalar.size() == big.size());
 }
 
-TEST_CASE("all scalars together are bounded: an alias of a long string repeated", "[compose_yaml]") {
+TEST_CASE("all scalars together are bounded: an alias of a long string repeated",
+          "[compose_yaml]") {
     std::string text = "x-big: &big \"" + std::string(4096, 'x') + "\"\nservices:\n  a:\n";
     text += "    command: [";
     for (int i = 0; i < 300; ++i) {

@@ -170,8 +170,8 @@ TEST_CASE("headroom: MiB, percentages, and the default that grows with the servi
 }
 
 TEST_CASE("service names are held to Compose's rule on every route") {
-    for (const char* bad : {"x;touch${IFS}pwned;#", "evil:\n    privileged: true", "-a", ".a",
-                            "a b", "ä", "a/b"}) {
+    for (const char* bad :
+         {"x;touch${IFS}pwned;#", "evil:\n    privileged: true", "-a", ".a", "a b", "ä", "a/b"}) {
         INFO(bad);
         CHECK(error_of([&] {
                   spec_service(std::string(bad) + "=qwen2.5-3b-instruct", catalog(), p2(), {}, 1);
@@ -186,15 +186,13 @@ TEST_CASE("service names are held to Compose's rule on every route") {
     CHECK(error_of([&] {
               parse_plan_file(role, "plan.yaml", catalog(), load_p2, std::nullopt);
           }).find("is not a service name") != std::string::npos);
-    CHECK(spec_service("9b.x_y-1=qwen2.5-3b-instruct", catalog(), p2(), {}, 1).name ==
-          "9b.x_y-1");
+    CHECK(spec_service("9b.x_y-1=qwen2.5-3b-instruct", catalog(), p2(), {}, 1).name == "9b.x_y-1");
     CHECK(env_prefix_of("9b.x_y-1") == "_9B_X_Y_1");
     CHECK(env_prefix_of("inference-chat") == "INFERENCE_CHAT");
 }
 
 TEST_CASE("plan files: a key given twice is an error, not the first one silently") {
     const std::string plan = "gpu: rtx4050\ngpu: rtx4090\nservices:\n  - name: a\n    model: 3b\n";
-    CHECK(error_of([&] {
-              parse_plan_file(plan, "plan.yaml", catalog(), load_p2, std::nullopt);
-          }) == "plan.yaml:2:1: duplicate key 'gpu'");
+    CHECK(error_of([&] { parse_plan_file(plan, "plan.yaml", catalog(), load_p2, std::nullopt); }) ==
+          "plan.yaml:2:1: duplicate key 'gpu'");
 }

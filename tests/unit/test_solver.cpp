@@ -195,3 +195,17 @@ TEST_CASE("the p2 deployment profile loads") {
     CHECK(load_host_profile(k_root, "default").bandwidth_gb_s == Approx(76.8));
     CHECK_THROWS_AS(load_deployment(k_root, "nope"), Error);
 }
+
+TEST_CASE("a deployment profile's names are held to the rules of the files they become") {
+    const auto parse = [](const std::string& extra_compose, const std::string& role) {
+        return parse_deployment("name: t\nimage: i\n" + extra_compose +
+                                    "settings: {ctx: 1024}\nservices:\n  " + role +
+                                    ":\n    name: svc\n    port: 8001\n",
+                                "t.yaml");
+    };
+    CHECK(parse("", "chat").compose_file == "compose.yml");
+    CHECK_THROWS_WITH(parse("compose_file: ../../etc/cron.d/x\n", "chat"),
+                      Catch::Contains("must be a file name"));
+    CHECK_THROWS_WITH(parse("compose_file: ..\n", "chat"), Catch::Contains("must be a file name"));
+    CHECK_THROWS_WITH(parse("", "\"a;b\""), Catch::Contains("is not a service name"));
+}

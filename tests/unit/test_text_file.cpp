@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <vramplan/error.hpp>
 #include <vramplan/text_file.hpp>
 
@@ -6,8 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <sys/stat.h>
 
 using namespace vramplan;
 

@@ -102,9 +102,7 @@ TEST_CASE("a rewrite keeps the lines a user added to .env, and the files' permis
     const Deployment& d = test::p2_deployment();
     const std::vector<ServiceRequest> s{role_service("chat", "3b", cat, d, std::nullopt)};
     Written w = write_and_load(s, "rtx4090", "rewrite");
-    {
-        std::ofstream(w.dir / ".env", std::ios::app) << "HF_TOKEN=secret\nCHAT_CTX_SIZE=2048\n";
-    }
+    { std::ofstream(w.dir / ".env", std::ios::app) << "HF_TOKEN=secret\nCHAT_CTX_SIZE=2048\n"; }
     fs::permissions(w.dir / ".env", fs::perms::owner_read | fs::perms::owner_write);
     w = write_and_load(s, "rtx4090", "rewrite", false);
     CHECK(fs::status(w.dir / ".env").permissions() ==
@@ -133,8 +131,9 @@ TEST_CASE("values that would change the files' structure are quoted or refused")
     CHECK(*(it + 1) == "/models/my $HOME model #1.gguf");
     fs::remove_all(w.dir);
     // What neither .env reader can hold literally is refused, with nothing written.
-    for (const std::string& bad : {std::string("a\nCHAT_N_GPU_LAYERS=0.gguf"), std::string("it's.gguf"),
-                                  std::string("back\\slash.gguf"), std::string("nul\0.gguf", 9)}) {
+    for (const std::string& bad :
+         {std::string("a\nCHAT_N_GPU_LAYERS=0.gguf"), std::string("it's.gguf"),
+          std::string("back\\slash.gguf"), std::string("nul\0.gguf", 9)}) {
         INFO(bad);
         r.model.file = bad;
         CHECK_THROWS_AS(write_and_load({r}, "rtx4090", "refused"), Error);
@@ -145,17 +144,20 @@ TEST_CASE("values that would change the files' structure are quoted or refused")
 TEST_CASE("two services that would share a name, a .env prefix or a port are refused") {
     const Catalog& cat = test::shipped_catalog();
     const Deployment& d = test::p2_deployment();
-    const auto spec = [&](const char* s) {
-        return spec_service(s, cat, d, std::nullopt, 0);
-    };
-    std::vector<ServiceRequest> same_name{spec("a=qwen2.5-0.5b-instruct"), spec("a=qwen2.5-0.5b-instruct")};
+    const auto spec = [&](const char* s) { return spec_service(s, cat, d, std::nullopt, 0); };
+    std::vector<ServiceRequest> same_name{spec("a=qwen2.5-0.5b-instruct"),
+                                          spec("a=qwen2.5-0.5b-instruct")};
     CHECK_THROWS_WITH(assign_ports_and_check(same_name, 8101), Catch::Contains("the same name"));
-    std::vector<ServiceRequest> same_prefix{spec("a-b=qwen2.5-0.5b-instruct"), spec("a.b=qwen2.5-0.5b-instruct")};
+    std::vector<ServiceRequest> same_prefix{spec("a-b=qwen2.5-0.5b-instruct"),
+                                            spec("a.b=qwen2.5-0.5b-instruct")};
     CHECK_THROWS_WITH(assign_ports_and_check(same_prefix, 8101),
                       Catch::Contains("the same .env prefix A_B_"));
-    std::vector<ServiceRequest> same_port{spec("a=qwen2.5-0.5b-instruct,port=9000"), spec("b=qwen2.5-0.5b-instruct,port=9000")};
-    CHECK_THROWS_WITH(assign_ports_and_check(same_port, 8101), Catch::Contains("the same port 9000"));
-    std::vector<ServiceRequest> taken{spec("a=qwen2.5-0.5b-instruct"), spec("b=qwen2.5-0.5b-instruct,port=8101")};
+    std::vector<ServiceRequest> same_port{spec("a=qwen2.5-0.5b-instruct,port=9000"),
+                                          spec("b=qwen2.5-0.5b-instruct,port=9000")};
+    CHECK_THROWS_WITH(assign_ports_and_check(same_port, 8101),
+                      Catch::Contains("the same port 9000"));
+    std::vector<ServiceRequest> taken{spec("a=qwen2.5-0.5b-instruct"),
+                                      spec("b=qwen2.5-0.5b-instruct,port=8101")};
     assign_ports_and_check(taken, 8101);
     CHECK(taken[0].port == 8102); // 8101 was taken by b
 }
