@@ -126,6 +126,36 @@ TEST_CASE("split models: every part is read as one model") {
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("split models: the parts must agree, as llama_model_loader requires") {
+    const auto dir = std::filesystem::temp_directory_path() / "vramplan-split-bad";
+    const std::array<std::uint64_t, 1> ne{64};
+    // `second_no`: the split.no the second part claims; `second_tensor`: the tensor it holds.
+    const auto write = [&](std::uint16_t second_no, const char* second_tensor) {
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        for (std::uint16_t part = 0; part < 2; ++part) {
+            GgufWriter w = part == 0 ? base_writer() : GgufWriter{};
+            w.add_u16("split.no", part == 0 ? 0 : second_no);
+            w.add_u16("split.count", 2);
+            w.add_tensor(part == 0 ? "blk.0.attn_norm.weight" : second_tensor, GgmlType::f32, ne);
+            write_sparse_gguf(w, dir / ("m-0000" + std::to_string(part + 1) + "-of-00002.gguf"),
+                              true);
+        }
+    };
+    write(1, "blk.0.attn_norm.weight");
+    CHECK_THROWS_WITH(read_model(dir / "m-00001-of-00002.gguf"),
+                      Catch::Contains("tensor 'blk.0.attn_norm.weight' is duplicated"));
+    write(0, "blk.1.attn_norm.weight");
+    CHECK_THROWS_WITH(read_model(dir / "m-00001-of-00002.gguf"),
+                      Catch::Contains("does not say it is part 2 of 2"));
+    // A name that only looks split, and one long enough to have crashed a std::regex.
+    CHECK_THROWS_WITH(read_model(dir / "m-0001-of-00002.gguf"), Catch::Contains("cannot open"));
+    std::string long_name(40000, 'a');
+    long_name += "-00001-of-00002.gguf";
+    CHECK_THROWS_AS(read_model(dir / long_name), Error);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("bytes_by_layer and type_mix") {
     GgufWriter w = base_writer();
     const std::array<std::uint64_t, 2> emb{64, 100};
