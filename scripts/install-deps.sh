@@ -5,11 +5,19 @@ set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev catch2
     libcpp-httplib-dev)
-# clang builds the libFuzzer targets; optional for users, installed for the test suite.
+# --test: what the test suite (scripts/run-tests.sh) needs on top; users need none of it.
 if [[ "${1:-}" == "--test" ]]; then
+    # clang builds the sanitizer tests and the libFuzzer targets. Its sanitizer and libFuzzer
+    # runtimes are only a Recommends of clang, which --no-install-recommends leaves out.
     # docker-compose (1.29, Python): `docker-compose config` for the differential test of
     # vramplan check's interpolation; it needs no Docker engine.
-    packages+=(clang clang-format git docker-compose)
+    packages+=(clang libclang-rt-14-dev clang-format git docker-compose)
+    # npm installs the oracle's packages (scripts/install-oracle.sh), and Node.js 20 where
+    # Debian's nodejs (18) is too old for them. Asked by command, not by package: a Node.js
+    # from elsewhere (NodeSource's nodejs bundles npm) is kept.
+    if ! command -v npm >/dev/null 2>&1; then
+        packages+=(nodejs npm)
+    fi
 fi
 
 missing=()

@@ -12,6 +12,7 @@ if [[ $# -ge 1 ]]; then
         "node-llama-cpp@$1" "@node-llama-cpp/linux-x64@$1" >/dev/null)
 fi
 ./scripts/install-oracle.sh
+source tests/oracle/node-env.sh  # the Node.js the oracle runs on, for the `node -e` below
 cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/ci -j "$(nproc)" --target vramplan vramplan_oracle_check vramplan_accuracy
 work=build/ci/oracle-update

@@ -7,9 +7,13 @@
 #      test; the same build has the libFuzzer targets, each run briefly on its seed corpus
 #   5. runs the benchmarks once, so that they keep working
 #   6. the oracle: the real llama.cpp (npm node-llama-cpp) against vramplan, on step 3's build;
-#      it is mostly one core's work, so it runs in the background from step 5 on
+#      it is mostly one core's work, so it runs in the background from step 5 on. An oracle that
+#      cannot run (no Node.js, no npm packages) fails the suite: skipping it would let CI pass
+#      on a machine that never checked the estimator against llama.cpp.
 # Environment: VRAMPLAN_FUZZ_SECONDS (default 10 per target, 0 skips fuzzing),
-#              VRAMPLAN_JOBS (default: the number of cores).
+#              VRAMPLAN_JOBS (default: the number of cores),
+#              VRAMPLAN_ALLOW_ORACLE_SKIP=1 (accept an oracle that cannot run, for a machine
+#              without the npm registry; never set in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +29,18 @@ cleanup() {
 trap cleanup EXIT
 
 step "dependencies"
-./scripts/install-deps.sh --test  # docker-compose too, for the differential test
-./scripts/install-oracle.sh  # node-llama-cpp for the oracle tests; skipped without npm
+allow_oracle_skip=${VRAMPLAN_ALLOW_ORACLE_SKIP:-0}
+./scripts/install-deps.sh --test  # clang, docker-compose, Node.js and npm too
+# node-llama-cpp for the oracle tests (and Node.js 20 where the system's is older).
+if ! ./scripts/install-oracle.sh; then
+    if [[ "$allow_oracle_skip" != 1 ]]; then
+        echo "run-tests: the oracle's packages could not be installed" \
+            "(VRAMPLAN_ALLOW_ORACLE_SKIP=1 runs the rest without the oracle)" >&2
+        exit 1
+    fi
+    echo "run-tests: the oracle's packages could not be installed; the oracle will be skipped" \
+        "(VRAMPLAN_ALLOW_ORACLE_SKIP=1)" >&2
+fi
 
 step "format (clang-format $(clang-format --version | grep -o '[0-9]*\.[0-9.]*' | head -1))"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
@@ -65,7 +79,8 @@ if [[ "$fuzz_seconds" != 0 ]]; then
     step "fuzzing ${fuzz_seconds}s per target"
     corpus=$(mktemp -d)
     mkdir -p "$corpus/gguf" "$corpus/catalog" "$corpus/gpu" "$corpus/args" "$corpus/plan" \
-        "$corpus/compose_text" "$corpus/compose_yaml" "$corpus/llama_log" "$corpus/smi_csv"
+        "$corpus/compose_text" "$corpus/compose_yaml" "$corpus/llama_log" "$corpus/smi_csv" \
+        "$corpus/emitted_values" "$corpus/plan_json"
     cp tests/fuzz/corpus/gguf/* tests/data/gguf/bad/*.gguf "$corpus/gguf/"
     cp models/*.yaml "$corpus/catalog/"
     cp profiles/gpus/*.yaml "$corpus/gpu/"
@@ -91,9 +106,11 @@ if [[ "$fuzz_seconds" != 0 ]]; then
     for f in tests/golden/*/apps.csv; do
         { printf '1'; cat "$f"; } >"$corpus/smi_csv/apps_${f//\//_}"
     done
+    cp tests/fuzz/corpus/emitted_values/* "$corpus/emitted_values/"
+    cp tests/golden/solve-p2-json/stdout "$corpus/plan_json/solve-p2.json"
     for target in gguf:gguf catalog_yaml:catalog gpu_yaml:gpu server_args:args \
         plan_yaml:plan compose_text:compose_text compose_yaml:compose_yaml llama_log:llama_log \
-        smi_csv:smi_csv; do
+        smi_csv:smi_csv emitted_values:emitted_values plan_json:plan_json; do
         name=${target%%:*}
         dir=${target##*:}
         # Crash reproducers land in build/asan/ (artifact_prefix) for a new bad/ corpus file.
@@ -118,6 +135,13 @@ oracle_rc=$(cat "$oracle_log.rc")
 rm -f "$oracle_log" "$oracle_log.rc"
 case "$oracle_rc" in
 0) echo "oracle: passed" ;;
-77) echo "oracle: skipped (no Node.js or no node-llama-cpp)" ;;
+77)
+    if [[ "$allow_oracle_skip" != 1 ]]; then
+        echo "oracle: FAILED: it could not run (no Node.js >= 20 or no node-llama-cpp;" \
+            "scripts/install-oracle.sh installs them, VRAMPLAN_ALLOW_ORACLE_SKIP=1 accepts this)"
+        exit 1
+    fi
+    echo "oracle: skipped (VRAMPLAN_ALLOW_ORACLE_SKIP=1)"
+    ;;
 *) echo "oracle: FAILED ($oracle_rc)" && exit 1 ;;
 esac

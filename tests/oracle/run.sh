@@ -2,14 +2,23 @@
 # The oracle test (ctest label "oracle"): synthesizes the grid's models with vramplan, runs them
 # through the real llama.cpp (driver.mjs) and compares every buffer with vramplan's estimate.
 #   tests/oracle/run.sh VRAMPLAN ORACLE_CHECK WORK_DIR [RESULTS_OUT]
-# Exits 77 (ctest: skipped) with a message when Node.js or the oracle's packages are missing.
+# Exits 77 (ctest: skipped) with a message when Node.js >= 20 or the oracle's packages are
+# missing; scripts/run-tests.sh counts that as a failure (docs/testing.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vramplan=$1 check=$2 work=$3 results_out=${4:-}
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=node-env.sh
+source "$here/node-env.sh"  # the pinned Node.js 20 first on PATH, where it was needed
 
 if ! command -v node >/dev/null 2>&1; then
-    echo "SKIPPED: Node.js is not installed; the oracle needs it (apt-get install nodejs npm)"
+    echo "SKIPPED: Node.js is not installed; run scripts/install-deps.sh --test and" \
+        "scripts/install-oracle.sh"
+    exit 77
+fi
+if [[ $(oracle_node_major) -lt $oracle_node_min ]]; then
+    echo "SKIPPED: Node.js $(node --version) is older than node-llama-cpp needs" \
+        "($oracle_node_min); run scripts/install-oracle.sh"
     exit 77
 fi
 if [[ ! -d "$here/node_modules/node-llama-cpp" ]]; then
