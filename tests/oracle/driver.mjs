@@ -63,18 +63,32 @@ for (const c of cases) {
     const {model, load} = models.get(c.gguf);
     drain();
     const r = {...c, error: null};
-    try {
-        const ctx = await model.createContext({
-            contextSize: Math.ceil(c.ctx / c.seqs), batchSize: c.ubatch, sequences: c.seqs,
-            flashAttention: c.fa, experimentalKvCacheKeyType: c.ctk.toUpperCase(),
-            experimentalKvCacheValueType: c.ctv.toUpperCase(),
-            ignoreMemorySafetyChecks: true, failedCreationRemedy: false,
-        });
-        await ctx.dispose();
-    } catch (err) {
-        r.error = String(err).split("\n")[0];
+    // Like a load's, a context's log lines reach the logger asynchronously, and on a busy
+    // machine the compute buffer's line (the last one, with the graph's node count) can arrive
+    // after the context is gone: wait for it, and create the context again if it never comes.
+    let got = parse([]);
+    for (let attempt = 0; attempt < 3; attempt++) {
+        r.error = null;
+        try {
+            const ctx = await model.createContext({
+                contextSize: Math.ceil(c.ctx / c.seqs), batchSize: c.ubatch, sequences: c.seqs,
+                flashAttention: c.fa, experimentalKvCacheKeyType: c.ctk.toUpperCase(),
+                experimentalKvCacheValueType: c.ctv.toUpperCase(),
+                ignoreMemorySafetyChecks: true, failedCreationRemedy: false,
+            });
+            for (let waited = 0; waited < 2000 && !lines.some((l) => nodes.test(l)); waited += 50) {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            await ctx.dispose();
+        } catch (err) {
+            r.error = String(err).split("\n")[0];
+        }
+        got = parse(drain());
+        if (r.error !== null || got.graph_nodes !== undefined) {
+            break;
+        }
+        process.stderr.write(`${c.id}: the context's log lines did not all arrive; again\n`);
     }
-    const got = parse(drain());
     r.buffers = [...load.buffers, ...got.buffers];    r.context = got.context;
     r.graph_nodes = got.graph_nodes ?? null;
     results.cases.push(r);
