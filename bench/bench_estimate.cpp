@@ -5,9 +5,9 @@
 
 #include "bench_util.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/estimate.hpp>
-#include <vramplan/synth.hpp>
+#include <vramplan/estimate/estimate.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <fmt/format.h>
 

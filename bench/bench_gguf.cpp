@@ -5,12 +5,12 @@
 
 #include "bench_util.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/gguf.hpp>
-#include <vramplan/gguf_writer.hpp>
-#include <vramplan/model.hpp>
-#include <vramplan/synth.hpp>
-#include <vramplan/units.hpp>
+#include <vramplan/base/units.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/gguf.hpp>
+#include <vramplan/model/gguf_writer.hpp>
+#include <vramplan/model/model.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <fmt/format.h>
 

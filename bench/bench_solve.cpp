@@ -6,11 +6,11 @@
 
 #include "bench_util.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/deployment.hpp>
-#include <vramplan/services.hpp>
-#include <vramplan/solver.hpp>
-#include <vramplan/synth.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/synth.hpp>
+#include <vramplan/plan/deployment.hpp>
+#include <vramplan/plan/services.hpp>
+#include <vramplan/plan/solver.hpp>
 
 #include <fmt/format.h>
 

@@ -4,11 +4,11 @@
 #include "support/gguf_builder.hpp"
 #include "support/oracle_compare.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/estimate.hpp>
-#include <vramplan/synth.hpp>
-#include <vramplan/units.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/units.hpp>
+#include <vramplan/estimate/estimate.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -3,8 +3,8 @@
 //   vramplan_compose_dump COMPOSE_FILE [ENV_FILE]
 // Exit 0 with JSON on stdout, or 2 with vramplan's error on stderr.
 
-#include <vramplan/compose.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/compose.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -4,7 +4,7 @@
 
 #include "support/oracle_compare.hpp"
 
-#include <vramplan/model.hpp>
+#include <vramplan/model/model.hpp>
 
 #include <fmt/format.h>
 

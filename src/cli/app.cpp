@@ -2,14 +2,14 @@
 
 #include <unistd.h>
 
-#include <vramplan/deployment.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/numbers.hpp>
-#include <vramplan/shell_words.hpp>
-#include <vramplan/strings.hpp>
-#include <vramplan/suggest.hpp>
-#include <vramplan/units.hpp>
-#include <vramplan/user_config.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/numbers.hpp>
+#include <vramplan/base/strings.hpp>
+#include <vramplan/base/suggest.hpp>
+#include <vramplan/base/units.hpp>
+#include <vramplan/base/user_config.hpp>
+#include <vramplan/compose/shell_words.hpp>
+#include <vramplan/plan/deployment.hpp>
 
 #include <fmt/format.h>
 

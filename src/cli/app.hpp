@@ -2,10 +2,10 @@
 // The command-line front end: CLI11 parsing, data-folder lookup, printing. Everything else is
 // library code.
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/compose_check.hpp>
-#include <vramplan/gpu_profile.hpp>
-#include <vramplan/solver.hpp>
+#include <vramplan/compose/compose_check.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/gpu_profile.hpp>
+#include <vramplan/plan/solver.hpp>
 
 #include <CLI/CLI.hpp>
 

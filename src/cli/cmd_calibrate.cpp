@@ -3,13 +3,13 @@
 
 #include "app.hpp"
 
-#include <vramplan/atomic_file.hpp>
-#include <vramplan/calibrate_report.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/gpu_reader.hpp>
-#include <vramplan/text_file.hpp>
-#include <vramplan/units.hpp>
-#include <vramplan/user_config.hpp>
+#include <vramplan/base/atomic_file.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/text_file.hpp>
+#include <vramplan/base/units.hpp>
+#include <vramplan/base/user_config.hpp>
+#include <vramplan/report/calibrate_report.hpp>
+#include <vramplan/runtime/gpu_reader.hpp>
 
 #include <fmt/format.h>
 

@@ -2,10 +2,10 @@
 
 #include "app.hpp"
 
-#include <vramplan/check_report.hpp>
-#include <vramplan/compose.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/strings.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/strings.hpp>
+#include <vramplan/compose/compose.hpp>
+#include <vramplan/report/check_report.hpp>
 
 #include <memory>
 

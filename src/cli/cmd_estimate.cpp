@@ -2,9 +2,9 @@
 
 #include "app.hpp"
 
-#include <vramplan/error.hpp>
-#include <vramplan/estimate_report.hpp>
-#include <vramplan/model_source.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/model_source.hpp>
+#include <vramplan/report/estimate_report.hpp>
 
 namespace vramplan::cli {
 

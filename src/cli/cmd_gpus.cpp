@@ -1,7 +1,7 @@
 #include "app.hpp"
 
-#include <vramplan/gpu_detect.hpp>
-#include <vramplan/report.hpp>
+#include <vramplan/report/report.hpp>
+#include <vramplan/runtime/gpu_detect.hpp>
 
 #include <memory>
 

@@ -1,7 +1,7 @@
 #include "app.hpp"
 
-#include <vramplan/model.hpp>
-#include <vramplan/report.hpp>
+#include <vramplan/model/model.hpp>
+#include <vramplan/report/report.hpp>
 
 #include <memory>
 

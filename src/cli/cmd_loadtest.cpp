@@ -4,11 +4,11 @@
 #include "app.hpp"
 #include <unistd.h>
 
-#include <vramplan/error.hpp>
-#include <vramplan/gpu_reader.hpp>
-#include <vramplan/loadtest.hpp>
-#include <vramplan/loadtest_report.hpp>
-#include <vramplan/text_file.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/text_file.hpp>
+#include <vramplan/report/loadtest_report.hpp>
+#include <vramplan/runtime/gpu_reader.hpp>
+#include <vramplan/runtime/loadtest.hpp>
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 #include "app.hpp"
 
-#include <vramplan/report.hpp>
+#include <vramplan/report/report.hpp>
 
 #include <memory>
 

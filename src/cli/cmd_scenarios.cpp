@@ -1,9 +1,9 @@
 #include "app.hpp"
 
-#include <vramplan/deployment.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/scenario_report.hpp>
-#include <vramplan/text_file.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/text_file.hpp>
+#include <vramplan/plan/deployment.hpp>
+#include <vramplan/report/scenario_report.hpp>
 
 #include <fmt/format.h>
 

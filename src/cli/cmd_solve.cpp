@@ -1,11 +1,11 @@
 #include "app.hpp"
 
-#include <vramplan/atomic_file.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/plan_report.hpp>
-#include <vramplan/server_args.hpp>
-#include <vramplan/services.hpp>
-#include <vramplan/text_file.hpp>
+#include <vramplan/base/atomic_file.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/text_file.hpp>
+#include <vramplan/estimate/server_args.hpp>
+#include <vramplan/plan/services.hpp>
+#include <vramplan/report/plan_report.hpp>
 
 #include <fmt/format.h>
 

@@ -1,8 +1,8 @@
 #include "app.hpp"
 
-#include <vramplan/error.hpp>
-#include <vramplan/synth.hpp>
-#include <vramplan/units.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/units.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <fmt/format.h>
 

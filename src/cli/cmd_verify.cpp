@@ -3,13 +3,13 @@
 #include "app.hpp"
 #include <unistd.h>
 
-#include <vramplan/error.hpp>
-#include <vramplan/gpu_reader.hpp>
-#include <vramplan/strings.hpp>
-#include <vramplan/subprocess.hpp>
-#include <vramplan/text_file.hpp>
-#include <vramplan/verify.hpp>
-#include <vramplan/verify_report.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/strings.hpp>
+#include <vramplan/base/text_file.hpp>
+#include <vramplan/report/verify_report.hpp>
+#include <vramplan/runtime/gpu_reader.hpp>
+#include <vramplan/runtime/subprocess.hpp>
+#include <vramplan/runtime/verify.hpp>
 
 #include <fmt/format.h>
 

@@ -3,8 +3,8 @@
 #include "app.hpp"
 #include <unistd.h>
 
-#include <vramplan/error.hpp>
-#include <vramplan/strings.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/strings.hpp>
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
 // libFuzzer target for catalog entries (models/*.yaml): any text must load or raise
 // vramplan::Error; a loaded entry must also synthesize or raise vramplan::Error.
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/synth.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -2,10 +2,10 @@
 // shell-like splitting of a command string, and the .env syntax. Variables A (set), E (empty)
 // and the names the .env defines resolve; any input must parse or raise vramplan::Error.
 
-#include <vramplan/dotenv.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/interpolation.hpp>
-#include <vramplan/shell_words.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/dotenv.hpp>
+#include <vramplan/compose/interpolation.hpp>
+#include <vramplan/compose/shell_words.hpp>
 
 #include <cstddef>
 #include <cstdint>

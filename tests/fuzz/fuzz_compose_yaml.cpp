@@ -2,9 +2,9 @@
 // of every value, the services (command, environment, ports, volumes, GPUs, limits), and the
 // recognition of llama-server. Any input must be read or raise vramplan::Error.
 
-#include <vramplan/compose.hpp>
-#include <vramplan/compose_check.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/compose.hpp>
+#include <vramplan/compose/compose_check.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -3,11 +3,11 @@
 // use, mirrored by vramplan's own), or be refused with vramplan::Error. A value that reads back
 // differently, or that adds a line or a key, is a structure change: abort.
 
-#include <vramplan/compose_yaml.hpp>
-#include <vramplan/dotenv.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/plan_report.hpp>
-#include <vramplan/shell_words.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/compose_yaml.hpp>
+#include <vramplan/compose/dotenv.hpp>
+#include <vramplan/compose/shell_words.hpp>
+#include <vramplan/report/plan_report.hpp>
 
 #include <cstddef>
 #include <cstdint>

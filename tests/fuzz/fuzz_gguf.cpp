@@ -1,9 +1,9 @@
 // libFuzzer target for the GGUF reader: any input must parse or raise vramplan::Error, never
 // crash, hang or allocate without bound. A crash found here goes into tests/data/gguf/bad/.
 
-#include <vramplan/error.hpp>
-#include <vramplan/gguf.hpp>
-#include <vramplan/model.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/gguf.hpp>
+#include <vramplan/model/model.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,8 +1,8 @@
 // libFuzzer target for GPU profiles (profiles/gpus/*.yaml): any text must load or raise
 // vramplan::Error.
 
-#include <vramplan/error.hpp>
-#include <vramplan/gpu_profile.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/gpu_profile.hpp>
 
 #include <cstddef>
 #include <cstdint>

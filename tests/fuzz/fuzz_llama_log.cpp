@@ -2,10 +2,10 @@
 // parse (unknown lines are skipped), and rebuilding the model and estimating its buffers must
 // succeed or raise vramplan::Error.
 
-#include <vramplan/calibrate.hpp>
-#include <vramplan/catalog.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/llama_log.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/runtime/calibrate.hpp>
+#include <vramplan/runtime/llama_log.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -2,8 +2,8 @@
 // anywhere): any input must give a plan or raise vramplan::Error; nesting of any depth is refused
 // before parsing, never recursed into.
 
-#include <vramplan/error.hpp>
-#include <vramplan/verify.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/runtime/verify.hpp>
 
 #include <cstddef>
 #include <cstdint>

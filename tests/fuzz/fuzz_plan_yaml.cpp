@@ -2,10 +2,10 @@
 // and host profiles. Any text must parse or raise vramplan::Error; models resolve against the
 // real catalog, so valid-looking plans exercise model lookup too.
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/deployment.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/services.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/plan/deployment.hpp>
+#include <vramplan/plan/services.hpp>
 
 #include <cstddef>
 #include <cstdint>

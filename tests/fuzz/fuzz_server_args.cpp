@@ -2,8 +2,8 @@
 // newlines, is a command line; the first line may also carry LLAMA_ARG_* assignments. Any
 // input must parse or raise vramplan::Error.
 
-#include <vramplan/error.hpp>
-#include <vramplan/server_args.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/estimate/server_args.hpp>
 
 #include <cstddef>
 #include <cstdint>

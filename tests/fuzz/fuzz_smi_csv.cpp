@@ -1,8 +1,8 @@
 // libFuzzer target for the nvidia-smi CSV readers (--query-gpu and --query-compute-apps): any
 // text must parse or raise vramplan::Error. The first byte picks the reader.
 
-#include <vramplan/error.hpp>
-#include <vramplan/gpu_reader.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/runtime/gpu_reader.hpp>
 
 #include <cstddef>
 #include <cstdint>

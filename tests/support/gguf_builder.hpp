@@ -2,8 +2,8 @@
 // Builds GGUF bytes in memory for tests (our answer to bloaty's yaml2obj): well-formed files via
 // the library's GgufWriter, and raw byte helpers for files that are malformed on purpose.
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/gguf_writer.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/gguf_writer.hpp>
 
 #include <cstddef>
 #include <cstdint>

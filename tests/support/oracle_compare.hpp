@@ -2,10 +2,10 @@
 // Comparing one oracle case (what the real llama.cpp logged, tests/oracle/driver.mjs) with
 // vramplan's estimate for the same model and settings.
 
-#include <vramplan/error.hpp>
-#include <vramplan/estimate.hpp>
-#include <vramplan/server_args.hpp>
-#include <vramplan/units.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/units.hpp>
+#include <vramplan/estimate/estimate.hpp>
+#include <vramplan/estimate/server_args.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -1,9 +1,9 @@
 #pragma once
 // The data the project ships (models/, profiles/), loaded once per test binary.
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/deployment.hpp>
-#include <vramplan/gpu_profile.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/gpu_profile.hpp>
+#include <vramplan/plan/deployment.hpp>
 
 #include <string>
 

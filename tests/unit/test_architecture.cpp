@@ -1,5 +1,5 @@
-#include <vramplan/architecture.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/architecture.hpp>
 
 #include <catch2/catch.hpp>
 

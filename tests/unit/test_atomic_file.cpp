@@ -1,5 +1,5 @@
-#include <vramplan/atomic_file.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/atomic_file.hpp>
+#include <vramplan/base/error.hpp>
 
 #include <catch2/catch.hpp>
 

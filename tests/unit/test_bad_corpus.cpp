@@ -1,9 +1,9 @@
 // Replays tests/data/gguf/bad/: one file per malformed-input bug or hazard. Each must give a
 // format error, never a crash (the suite also runs under ASan and UBSan).
 
-#include <vramplan/error.hpp>
-#include <vramplan/gguf.hpp>
-#include <vramplan/model.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/gguf.hpp>
+#include <vramplan/model/model.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include <vramplan/byte_reader.hpp>
+#include <vramplan/base/byte_reader.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
 #include "support/shipped_data.hpp"
 
-#include <vramplan/calibrate.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/text_file.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/text_file.hpp>
+#include <vramplan/runtime/calibrate.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include <vramplan/catalog.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/catalog.hpp>
 
 #include <catch2/catch.hpp>
 

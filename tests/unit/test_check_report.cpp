@@ -1,6 +1,6 @@
 // The check's renderers: text, JSON and GitHub annotations.
 
-#include <vramplan/check_report.hpp>
+#include <vramplan/report/check_report.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 // Services as Docker Compose reads them.
 
-#include <vramplan/compose.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/compose.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 
 #include "../support/shipped_data.hpp"
 
-#include <vramplan/compose_check.hpp>
+#include <vramplan/compose/compose_check.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The compose YAML tree: interpolated values, merge keys, positions, hostile input.
 
-#include <vramplan/compose_yaml.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/compose_yaml.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include <vramplan/compute_graph.hpp>
+#include <vramplan/estimate/compute_graph.hpp>
 
 #include <catch2/catch.hpp>
 

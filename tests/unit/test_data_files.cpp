@@ -1,8 +1,8 @@
 // Every shipped data file loads, and the names the deployment notes use resolve.
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/gpu_profile.hpp>
-#include <vramplan/synth.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/gpu_profile.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The .env syntax Docker Compose reads.
 
-#include <vramplan/dotenv.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/dotenv.hpp>
 
 #include <catch2/catch.hpp>
 

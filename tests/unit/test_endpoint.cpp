@@ -1,5 +1,5 @@
-#include <vramplan/endpoint.hpp>
-#include <vramplan/error.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/runtime/endpoint.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -5,12 +5,12 @@
 
 #include "support/gguf_builder.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/estimate.hpp>
-#include <vramplan/llm_graph.hpp>
-#include <vramplan/synth.hpp>
-#include <vramplan/units.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/units.hpp>
+#include <vramplan/estimate/estimate.hpp>
+#include <vramplan/estimate/llm_graph.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

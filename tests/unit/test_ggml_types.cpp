@@ -1,5 +1,5 @@
-#include <vramplan/error.hpp>
-#include <vramplan/ggml_types.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/ggml_types.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 #include "support/gguf_builder.hpp"
 
-#include <vramplan/gguf.hpp>
-#include <vramplan/gguf_writer.hpp>
+#include <vramplan/model/gguf.hpp>
+#include <vramplan/model/gguf_writer.hpp>
 
 #include <catch2/catch.hpp>
 

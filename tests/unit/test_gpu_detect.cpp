@@ -1,6 +1,6 @@
 #include "support/shipped_data.hpp"
 
-#include <vramplan/gpu_detect.hpp>
+#include <vramplan/runtime/gpu_detect.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include <vramplan/error.hpp>
-#include <vramplan/gpu_profile.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/gpu_profile.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include <vramplan/error.hpp>
-#include <vramplan/gpu_reader.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/runtime/gpu_reader.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 #include "support/fake_server.hpp"
 
-#include <vramplan/http_client.hpp>
+#include <vramplan/runtime/http_client.hpp>
 
 #include <catch2/catch.hpp>
 

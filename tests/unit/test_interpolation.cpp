@@ -1,7 +1,7 @@
 // Compose interpolation: every form of the Compose specification, errors and laziness.
 
-#include <vramplan/error.hpp>
-#include <vramplan/interpolation.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/interpolation.hpp>
 
 #include <catch2/catch.hpp>
 

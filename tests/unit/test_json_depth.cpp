@@ -1,4 +1,4 @@
-#include <vramplan/json_depth.hpp>
+#include <vramplan/base/json_depth.hpp>
 
 #include <catch2/catch.hpp>
 

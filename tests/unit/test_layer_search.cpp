@@ -1,4 +1,4 @@
-#include <vramplan/layer_search.hpp>
+#include <vramplan/plan/layer_search.hpp>
 
 #include <catch2/catch.hpp>
 

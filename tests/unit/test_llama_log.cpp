@@ -1,5 +1,5 @@
-#include <vramplan/llama_log.hpp>
-#include <vramplan/text_file.hpp>
+#include <vramplan/base/text_file.hpp>
+#include <vramplan/runtime/llama_log.hpp>
 
 #include <catch2/catch.hpp>
 

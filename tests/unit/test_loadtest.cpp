@@ -3,9 +3,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <vramplan/error.hpp>
-#include <vramplan/http_client.hpp>
-#include <vramplan/loadtest.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/runtime/http_client.hpp>
+#include <vramplan/runtime/loadtest.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

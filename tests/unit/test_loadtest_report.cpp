@@ -1,4 +1,4 @@
-#include <vramplan/loadtest_report.hpp>
+#include <vramplan/report/loadtest_report.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

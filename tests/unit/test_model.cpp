@@ -1,7 +1,7 @@
 #include "support/gguf_builder.hpp"
 
-#include <vramplan/error.hpp>
-#include <vramplan/model.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/model.hpp>
 
 #include <catch2/catch.hpp>
 

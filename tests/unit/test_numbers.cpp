@@ -1,6 +1,6 @@
-#include <vramplan/error.hpp>
-#include <vramplan/numbers.hpp>
-#include <vramplan/strings.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/numbers.hpp>
+#include <vramplan/base/strings.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
 #include "support/gguf_builder.hpp"
 
-#include <vramplan/architecture.hpp>
-#include <vramplan/quant_recipe.hpp>
-#include <vramplan/synth.hpp>
+#include <vramplan/model/architecture.hpp>
+#include <vramplan/model/quant_recipe.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 #include "support/gguf_builder.hpp"
 
-#include <vramplan/report.hpp>
-#include <vramplan/synth.hpp>
+#include <vramplan/model/synth.hpp>
+#include <vramplan/report/report.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,8 +1,8 @@
 #include "support/shipped_data.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/deployment.hpp>
-#include <vramplan/scenario_report.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/plan/deployment.hpp>
+#include <vramplan/report/scenario_report.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

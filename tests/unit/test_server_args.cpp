@@ -1,5 +1,5 @@
-#include <vramplan/error.hpp>
-#include <vramplan/server_args.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/estimate/server_args.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,10 @@
 #include "support/shipped_data.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/deployment.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/service_name.hpp>
-#include <vramplan/services.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/service_name.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/plan/deployment.hpp>
+#include <vramplan/plan/services.hpp>
 
 #include <catch2/catch.hpp>
 

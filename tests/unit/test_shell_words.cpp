@@ -1,7 +1,7 @@
 // Splitting a command string as a shell would (Compose's string form of command:).
 
-#include <vramplan/error.hpp>
-#include <vramplan/shell_words.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/shell_words.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,10 @@
 #include "support/shipped_data.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/deployment.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/plan_report.hpp>
-#include <vramplan/solver.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/plan/deployment.hpp>
+#include <vramplan/plan/solver.hpp>
+#include <vramplan/report/plan_report.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include <vramplan/strings.hpp>
+#include <vramplan/base/strings.hpp>
 
 #include <catch2/catch.hpp>
 

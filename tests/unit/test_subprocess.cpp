@@ -1,5 +1,5 @@
-#include <vramplan/shell_words.hpp>
-#include <vramplan/subprocess.hpp>
+#include <vramplan/compose/shell_words.hpp>
+#include <vramplan/runtime/subprocess.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include <vramplan/suggest.hpp>
+#include <vramplan/base/suggest.hpp>
 
 #include <catch2/catch.hpp>
 

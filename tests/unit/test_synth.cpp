@@ -4,9 +4,9 @@
 
 #include "support/gguf_builder.hpp"
 
-#include <vramplan/catalog.hpp>
-#include <vramplan/synth.hpp>
-#include <vramplan/units.hpp>
+#include <vramplan/base/units.hpp>
+#include <vramplan/model/catalog.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 #include <sys/stat.h>
 
-#include <vramplan/error.hpp>
-#include <vramplan/text_file.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/text_file.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include <vramplan/error.hpp>
-#include <vramplan/text_table.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/base/text_table.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
 #include "support/shipped_data.hpp"
 
-#include <vramplan/estimate.hpp>
-#include <vramplan/synth.hpp>
-#include <vramplan/throughput.hpp>
+#include <vramplan/estimate/estimate.hpp>
+#include <vramplan/estimate/throughput.hpp>
+#include <vramplan/model/synth.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include <vramplan/units.hpp>
+#include <vramplan/base/units.hpp>
 
 #include <catch2/catch.hpp>
 

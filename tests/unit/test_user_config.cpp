@@ -1,4 +1,4 @@
-#include <vramplan/user_config.hpp>
+#include <vramplan/base/user_config.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -2,11 +2,11 @@
 #include "support/gguf_builder.hpp"
 #include "support/shipped_data.hpp"
 
-#include <vramplan/error.hpp>
-#include <vramplan/gguf_writer.hpp>
-#include <vramplan/subprocess.hpp>
-#include <vramplan/synth.hpp>
-#include <vramplan/verify.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/model/gguf_writer.hpp>
+#include <vramplan/model/synth.hpp>
+#include <vramplan/runtime/subprocess.hpp>
+#include <vramplan/runtime/verify.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include <vramplan/verify_report.hpp>
+#include <vramplan/report/verify_report.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
-#include <vramplan/error.hpp>
-#include <vramplan/vram_sampler.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/runtime/vram_sampler.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -4,13 +4,13 @@
 
 #include "support/shipped_data.hpp"
 
-#include <vramplan/atomic_file.hpp>
-#include <vramplan/compose.hpp>
-#include <vramplan/compose_check.hpp>
-#include <vramplan/error.hpp>
-#include <vramplan/plan_report.hpp>
-#include <vramplan/services.hpp>
-#include <vramplan/solver.hpp>
+#include <vramplan/base/atomic_file.hpp>
+#include <vramplan/base/error.hpp>
+#include <vramplan/compose/compose.hpp>
+#include <vramplan/compose/compose_check.hpp>
+#include <vramplan/plan/services.hpp>
+#include <vramplan/plan/solver.hpp>
+#include <vramplan/report/plan_report.hpp>
 
 #include <catch2/catch.hpp>
 
