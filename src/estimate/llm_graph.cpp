@@ -37,6 +37,7 @@ public:
     Builder(const ModelSpec& m, const GraphShape& s) : m_m(m), m_s(s) {
         m_gemma2 = m.architecture == "gemma2";
         m_phi3 = m.architecture == "phi3";
+        m_qk_norm = m.architecture == "qwen3";
         m_bias = has_tensor(m, "blk.0.attn_q.bias");
         m_bo = has_tensor(m, "blk.0.attn_output.bias");
         m_rope_factors =
@@ -173,8 +174,14 @@ private:
             k = m_g.reshape(k, {dk, Hkv, T, 1});
             v = m_g.reshape(v, {dv, Hkv, T, 1});
         }
-        q = m_g.rope(q, m_pos, m_factors);
-        k = m_g.rope(k, m_pos, m_factors);
+        if (m_qk_norm) {
+            // qwen3.cpp: Q normed (RMS, per head) then roped, then K likewise.
+            q = m_g.rope(m_g.mul(m_g.rms_norm(q), m_g.weight({dk, 1, 1, 1})), m_pos, m_factors);
+            k = m_g.rope(m_g.mul(m_g.rms_norm(k), m_g.weight({dk, 1, 1, 1})), m_pos, m_factors);
+        } else {
+            q = m_g.rope(q, m_pos, m_factors);
+            k = m_g.rope(k, m_pos, m_factors);
+        }
         if (m_gemma2 || m_phi3) {
             q = m_g.scale(q);
         }
@@ -320,6 +327,7 @@ private:
     Graph m_g;
     bool m_gemma2 = false;
     bool m_phi3 = false;
+    bool m_qk_norm = false;
     bool m_bias = false;
     bool m_bo = false;
     bool m_rope_factors = false;
@@ -334,7 +342,8 @@ private:
 } // namespace
 
 bool has_graph_builder(std::string_view arch) {
-    return arch == "llama" || arch == "qwen2" || arch == "gemma2" || arch == "phi3";
+    return arch == "llama" || arch == "qwen2" || arch == "qwen3" || arch == "gemma2" ||
+           arch == "phi3";
 }
 
 std::uint32_t kv_rotation_size(std::uint32_t head_dim) {
@@ -349,8 +358,9 @@ std::uint32_t kv_rotation_size(std::uint32_t head_dim) {
 
 graph::Graph build_llm_graph(const ModelSpec& m, const GraphShape& shape) {
     if (!has_graph_builder(m.architecture)) {
-        throw Error(ErrorKind::data, m.architecture,
-                    "no compute-graph model for this architecture (llama, qwen2, gemma2, phi3)");
+        throw Error(
+            ErrorKind::data, m.architecture,
+            "no compute-graph model for this architecture (llama, qwen2, qwen3, gemma2, phi3)");
     }
     return Builder(m, shape).build();
 }

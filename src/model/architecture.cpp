@@ -10,7 +10,7 @@ namespace vramplan {
 
 namespace {
 
-constexpr std::array<std::string_view, 4> k_archs{"llama", "qwen2", "gemma2", "phi3"};
+constexpr std::array<std::string_view, 5> k_archs{"llama", "qwen2", "qwen3", "gemma2", "phi3"};
 
 void check(bool ok, const ArchitectureParams& p, const std::string& what) {
     if (!ok) {
@@ -35,7 +35,7 @@ std::vector<std::string> synthesizable_architectures() {
 
 std::vector<LayoutTensor> tensor_layout(const ArchitectureParams& p) {
     check(can_synthesize(p.arch), p,
-          "cannot synthesize this architecture (supported: llama, qwen2, gemma2, phi3); "
+          "cannot synthesize this architecture (supported: llama, qwen2, qwen3, gemma2, phi3); "
           "read the real .gguf instead");
     check(p.n_layer > 0 && p.n_embd > 0 && p.n_head > 0 && p.n_head_kv > 0 && p.n_ff > 0 &&
               p.n_vocab > 0,
@@ -85,6 +85,10 @@ std::vector<LayoutTensor> tensor_layout(const ArchitectureParams& p) {
             t.push_back({b + "attn_v.bias", {kv_width}});
         }
         t.push_back({b + "attn_output.weight", {q_width, E}});
+        if (p.arch == "qwen3") { // llama_model_qwen3::load_arch_tensors: per-head Q and K norms
+            t.push_back({b + "attn_q_norm.weight", {d}});
+            t.push_back({b + "attn_k_norm.weight", {d}});
+        }
         if (p.arch == "gemma2") {
             t.push_back({b + "post_attention_norm.weight", {E}});
         }

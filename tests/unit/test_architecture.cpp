@@ -27,6 +27,20 @@ TEST_CASE("qwen2 layout: biases, GQA widths, untied output") {
     CHECK(find(t, "output.weight")->ne == std::vector<std::uint64_t>{3584, 152064});
 }
 
+TEST_CASE("qwen3 layout: per-head Q and K norms, head_dim apart from embedding / heads") {
+    ArchitectureParams p{"qwen3", 28, 1024, 16, 8, 3072, 151936};
+    p.head_dim = 128;
+    p.tied_output = true;
+    const auto t = tensor_layout(p);
+    CHECK(t.size() == 28 * 11 + 2); // 9 as llama's + attn_q_norm and attn_k_norm; tied output
+    CHECK(find(t, "blk.0.attn_q.weight")->ne == std::vector<std::uint64_t>{1024, 2048});
+    CHECK(find(t, "blk.0.attn_k.weight")->ne == std::vector<std::uint64_t>{1024, 1024});
+    CHECK(find(t, "blk.27.attn_q_norm.weight")->ne == std::vector<std::uint64_t>{128});
+    CHECK(find(t, "blk.27.attn_k_norm.weight")->ne == std::vector<std::uint64_t>{128});
+    CHECK(find(t, "blk.0.attn_q.bias") == nullptr);
+    CHECK(find(t, "output.weight") == nullptr);
+}
+
 TEST_CASE("llama3 rope_freqs, gemma2 post-norms and head_dim, phi3 fused tensors") {
     ArchitectureParams llama{"llama", 32, 4096, 32, 8, 14336, 128256};
     llama.rope_freqs = true;

@@ -1,7 +1,7 @@
 #pragma once
 // The numbers that define a dense transformer's shape, and the tensors llama.cpp's converter
-// writes for each architecture we can synthesize (llama, qwen2, gemma2, phi3). Used to build a
-// ModelSpec from catalog numbers when no .gguf file is at hand.
+// writes for each architecture we can synthesize (llama, qwen2, qwen3, gemma2, phi3). Used to build
+// a ModelSpec from catalog numbers when no .gguf file is at hand.
 
 #include <cstdint>
 #include <string>
