@@ -71,8 +71,7 @@ private:
 
     std::string interpolated(const YAML::Node& n) {
         try {
-            Interpolated v = interpolate(n.Scalar(), m_lookup, m_budget.left());
-            m_budget.spend(v.value.size(), {});
+            Interpolated v = interpolate(n.Scalar(), m_lookup, m_budget);
             for (auto& name : v.unset) {
                 if (m_unset_names.insert(name).second) {
                     m_unset.push_back(UnsetVariable{std::move(name), pos_of(n)});

@@ -119,8 +119,7 @@ private:
         }
         Interpolated v;
         try {
-            v = interpolate(raw, lookup, m_budget.left());
-            m_budget.spend(v.value.size(), {});
+            v = interpolate(raw, lookup, m_budget);
         } catch (const Error& err) {
             throw err.within(fmt::format("{}:{}", m_source, e.line));
         }

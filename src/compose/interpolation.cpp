@@ -22,8 +22,10 @@ constexpr int k_max_nesting = 64;
 // that is not used (so errors in it are still reported) without looking variables up.
 class Interpolator {
 public:
-    Interpolator(std::string_view text, const VariableLookup& lookup, std::size_t max_bytes)
-        : m_text(text), m_lookup(lookup), m_max_bytes(max_bytes) {}
+    // `budget_total`: the whole budget `max_bytes` is what is left of (0: a value's own limit).
+    Interpolator(std::string_view text, const VariableLookup& lookup, std::size_t max_bytes,
+                 std::size_t budget_total)
+        : m_text(text), m_lookup(lookup), m_max_bytes(max_bytes), m_budget_total(budget_total) {}
 
     Interpolated run() {
         Interpolated out;
@@ -71,11 +73,16 @@ private:
             }
             out += dollar(evaluate, depth);
             if (out.size() > m_max_bytes) {
-                throw Error(ErrorKind::data, {},
-                            fmt::format("\"{}\" expands to more than {} bytes",
-                                        escape_control(m_text.substr(0, 60)), m_max_bytes),
-                            "a variable that doubles another on each line grows without bound; "
-                            "check the .env file");
+                const std::string start = escape_control(m_text.substr(0, 60));
+                throw Error(
+                    ErrorKind::data, {},
+                    m_budget_total == 0
+                        ? fmt::format("\"{}\" expands to more than {} bytes", start, m_max_bytes)
+                        : fmt::format("the values expand to more than {} bytes in all "
+                                      "(here at \"{}\")",
+                                      m_budget_total, start),
+                    "a variable that doubles another on each line grows without bound; "
+                    "check the .env file");
             }
         }
         if (in_braces) {
@@ -168,6 +175,7 @@ private:
     std::string_view m_text;
     const VariableLookup& m_lookup;
     std::size_t m_max_bytes;
+    std::size_t m_budget_total;
     std::size_t m_pos = 0;
     std::vector<std::string> m_unset;
 };
@@ -191,16 +199,21 @@ Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
     if (text.find('$') == std::string_view::npos) {
         return Interpolated{std::string(text), {}};
     }
-    return Interpolator(text, lookup, max_bytes).run();
+    return Interpolator(text, lookup, max_bytes, 0).run();
 }
 
-void InterpolationBudget::spend(std::size_t bytes, const std::string& where) {
-    if (bytes > m_left) {
-        throw Error(ErrorKind::data, where,
-                    fmt::format("the values expand to more than {} bytes in all", m_total),
-                    "variables that repeat each other grow without bound; check the .env file");
+Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
+                         InterpolationBudget& budget) {
+    Interpolated v = text.find('$') == std::string_view::npos
+                         ? Interpolated{std::string(text), {}}
+                         : Interpolator(text, lookup, budget.left(), budget.total()).run();
+    if (v.value.size() > budget.left()) { // a value without $ may be past it too
+        throw Error(ErrorKind::data, {},
+                    fmt::format("the values expand to more than {} bytes in all", budget.total()),
+                    "an alias of a long value repeated many times grows without bound");
     }
-    m_left -= bytes;
+    budget.spend(v.value.size());
+    return v;
 }
 
 } // namespace vramplan

@@ -5,6 +5,7 @@
 // nested inside defaults and messages, and $$ for a literal $. docs/check.md lists where
 // vramplan differs from the docker-compose 1.29 that Debian ships.
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,19 +32,23 @@ Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
                          std::size_t max_bytes = std::size_t{16} << 20);
 
 // What all the values of one file may expand to together, so that many lines each repeating a
-// large variable are bounded too: a reader spends from it after each interpolate() and passes
-// left() as that call's `max_bytes`.
+// large variable are bounded too.
 class InterpolationBudget {
 public:
     explicit InterpolationBudget(std::size_t total) : m_total(total), m_left(total) {}
+    std::size_t total() const { return m_total; }
     std::size_t left() const { return m_left; }
-    // Throws vramplan::Error (data, at `where`) when `bytes` is more than is left.
-    void spend(std::size_t bytes, const std::string& where);
+    void spend(std::size_t bytes) { m_left -= std::min(bytes, m_left); }
 
 private:
     std::size_t m_total;
     std::size_t m_left;
 };
+
+// interpolate() within what is left of `budget`, then spent from it; past it, the error names
+// the budget's total ("the values expand to more than 16777216 bytes in all").
+Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
+                         InterpolationBudget& budget);
 
 // A name Compose accepts after $: [A-Za-z_][A-Za-z0-9_]*.
 bool is_variable_name(std::string_view name);
