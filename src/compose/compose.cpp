@@ -23,13 +23,9 @@ public:
         : m_file(file), m_base_dir(base_dir), m_lookup(lookup) {}
 
     ComposeService read(const std::string& name, const ComposeNode& n) const {
-        if (!is_service_name(name)) { // Compose refuses the file; so does check
-            try {
-                check_service_name(name, ErrorKind::data, {});
-            } catch (const Error& e) {
-                throw e.within(format_location(m_file, n.key_pos.line > 0 ? n.key_pos : n.pos));
-            }
-        }
+        // Compose refuses the file; so does check.
+        check_service_name(name, ErrorKind::data,
+                           format_location(m_file, n.key_pos.line > 0 ? n.key_pos : n.pos));
         if (!n.is_mapping()) {
             fail(n, fmt::format("service '{}' must be a mapping", name));
         }

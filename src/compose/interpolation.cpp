@@ -22,7 +22,7 @@ constexpr int k_max_nesting = 64;
 // that is not used (so errors in it are still reported) without looking variables up.
 class Interpolator {
 public:
-    // `budget_total`: the whole budget `max_bytes` is what is left of (0: a value's own limit).
+    // `max_bytes`: what is left of a budget of `budget_total`.
     Interpolator(std::string_view text, const VariableLookup& lookup, std::size_t max_bytes,
                  std::size_t budget_total)
         : m_text(text), m_lookup(lookup), m_max_bytes(max_bytes), m_budget_total(budget_total) {}
@@ -73,16 +73,12 @@ private:
             }
             out += dollar(evaluate, depth);
             if (out.size() > m_max_bytes) {
-                const std::string start = escape_control(m_text.substr(0, 60));
-                throw Error(
-                    ErrorKind::data, {},
-                    m_budget_total == 0
-                        ? fmt::format("\"{}\" expands to more than {} bytes", start, m_max_bytes)
-                        : fmt::format("the values expand to more than {} bytes in all "
-                                      "(here at \"{}\")",
-                                      m_budget_total, start),
-                    "a variable that doubles another on each line grows without bound; "
-                    "check the .env file");
+                throw Error(ErrorKind::data, {},
+                            fmt::format("the values expand to more than {} bytes in all "
+                                        "(here at \"{}\")",
+                                        m_budget_total, escape_control(m_text.substr(0, 60))),
+                            "a variable that doubles another on each line grows without bound; "
+                            "check the .env file");
             }
         }
         if (in_braces) {
@@ -194,12 +190,9 @@ bool is_variable_name(std::string_view name) {
     return true;
 }
 
-Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
-                         std::size_t max_bytes) {
-    if (text.find('$') == std::string_view::npos) {
-        return Interpolated{std::string(text), {}};
-    }
-    return Interpolator(text, lookup, max_bytes, 0).run();
+Interpolated interpolate(std::string_view text, const VariableLookup& lookup) {
+    InterpolationBudget budget(std::size_t{16} << 20);
+    return interpolate(text, lookup, budget);
 }
 
 Interpolated interpolate(std::string_view text, const VariableLookup& lookup,

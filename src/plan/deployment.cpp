@@ -51,7 +51,7 @@ Deployment parse_deployment(std::string_view yaml_text, const std::string& sourc
     d.models_dir = r.optional_string("models_dir").value_or("/models");
     d.compose_file = r.optional_string("compose_file").value_or("compose.yml");
     // solve --out-dir writes it inside the folder it is given: a plain file name, nothing else.
-    if (d.compose_file.find('/') != std::string::npos || !is_service_name(d.compose_file)) {
+    if (!is_service_name(d.compose_file)) { // so no '/' and no leading dot
         r.fail(r.node("compose_file"),
                fmt::format("'compose_file' must be a file name such as compose.yml, found {}",
                            quote_value(d.compose_file)));
@@ -80,11 +80,7 @@ Deployment parse_deployment(std::string_view yaml_text, const std::string& sourc
         rd.service = sr.string("name");
         for (const auto& [value, node] :
              {std::pair{rd.service, sr.node("name")}, std::pair{kv.first.Scalar(), kv.first}}) {
-            if (!is_service_name(value)) {
-                sr.fail(node, fmt::format("{} is not a service name (letters, digits, '.', '_' "
-                                          "and '-', starting with a letter or digit)",
-                                          quote_value(value)));
-            }
+            check_service_name(value, ErrorKind::data, yaml::where(source, node));
         }
         rd.port = static_cast<std::uint16_t>(sr.uint("port", 1, 65535));
         rd.priority = static_cast<int>(sr.optional_uint("priority", 0, 1000).value_or(1));

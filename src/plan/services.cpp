@@ -86,14 +86,10 @@ ServiceRequest yaml_service(const YAML::Node& node, const std::string& source,
     if (s.name.empty()) {
         r.fail(node, "a service needs a name or a role the deployment knows");
     }
-    for (const char* key : {"name", "role"}) {
-        const std::string value = key == std::string_view("name") ? s.name : s.role;
-        if (!value.empty() && !is_service_name(value)) {
-            try {
-                check_service_name(value, ErrorKind::data, key);
-            } catch (const Error& e) {
-                throw e.within(yaml::where(source, r.has(key) ? r.node(key) : node));
-            }
+    for (const auto& [key, value] : {std::pair{"name", s.name}, std::pair{"role", s.role}}) {
+        if (!value.empty()) {
+            check_service_name(value, ErrorKind::data,
+                               yaml::where(source, r.has(key) ? r.node(key) : node) + ": " + key);
         }
     }
     for (const auto& setting : k_settings) {

@@ -66,10 +66,6 @@ std::string header(const PlanContext& c, const Plan& p) {
                        p.fits ? format_mib(p.budget_bytes - p.vram_bytes) : std::string("none"));
 }
 
-std::string compose_literal(std::string_view value) {
-    return compose_quoted(value, "");
-}
-
 std::uint64_t container_memory_mib(const ServicePlan& s, const PlanContext& c) {
     const std::uint64_t base = c.deployment != nullptr ? c.deployment->container_memory_mib : 0;
     return recommended_container_memory_mib(s.host_bytes, base);
@@ -319,12 +315,12 @@ std::string render_plan_compose(const Plan& p, const PlanContext& c) {
         const std::string v = env_prefix(s.request);
         // The name was checked on the way in (service_name.hpp): it is a plain YAML key.
         out += fmt::format("  {}:\n    image: {}\n    command:\n", s.request.name,
-                           compose_literal(image));
+                           compose_quoted(image));
         // The values the .env carries are referenced, not repeated.
         const std::vector<std::string> flags = server_flags(s, c);
         for (std::size_t k = 0; k < flags.size(); ++k) {
             const std::string& prev = k > 0 ? flags[k - 1] : std::string();
-            std::string f = compose_literal(flags[k]);
+            std::string f = compose_quoted(flags[k]);
             if (prev == "--model") {
                 f = compose_quoted(models + "/", "${" + v + "_MODEL}");
             } else if (prev == "--n-gpu-layers") {
@@ -335,8 +331,8 @@ std::string render_plan_compose(const Plan& p, const PlanContext& c) {
             out += fmt::format("      - {}\n", f);
         }
         out += fmt::format("    ports:\n      - \"{0}:{0}\"\n", s.request.port);
-        out += fmt::format("    volumes:\n      - {}\n",
-                           compose_literal("./models:" + models + ":ro"));
+        out +=
+            fmt::format("    volumes:\n      - {}\n", compose_quoted("./models:" + models + ":ro"));
         out += "    deploy:\n      resources:\n        limits:\n";
         if (c.deployment != nullptr && c.deployment->container_cpus > 0) {
             out += fmt::format("          cpus: \"{}\"\n", c.deployment->container_cpus);

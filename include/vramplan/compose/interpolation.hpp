@@ -26,11 +26,6 @@ struct Interpolated {
 // template ("$", "${}", "${1}", an unclosed "${") and for a required variable without a value.
 // Operands are evaluated only when used, as a shell does: ${A:-${B:?x}} needs B only if A is
 // empty.
-// A value may expand to at most `max_bytes` (Error otherwise): ${A}${A} in every line of a .env
-// doubles with each line, and 40 lines would ask for a terabyte.
-Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
-                         std::size_t max_bytes = std::size_t{16} << 20);
-
 // What all the values of one file may expand to together, so that many lines each repeating a
 // large variable are bounded too.
 class InterpolationBudget {
@@ -45,10 +40,13 @@ private:
     std::size_t m_left;
 };
 
-// interpolate() within what is left of `budget`, then spent from it; past it, the error names
-// the budget's total ("the values expand to more than 16777216 bytes in all").
+// The value of `text`, within what is left of `budget` and then spent from it: ${A}${A} in every
+// line of a .env doubles with each line, and 40 lines would ask for a terabyte. Past the budget
+// the error names its total ("the values expand to more than 16777216 bytes in all").
 Interpolated interpolate(std::string_view text, const VariableLookup& lookup,
                          InterpolationBudget& budget);
+// One value on its own, within 16 MiB.
+Interpolated interpolate(std::string_view text, const VariableLookup& lookup);
 
 // A name Compose accepts after $: [A-Za-z_][A-Za-z0-9_]*.
 bool is_variable_name(std::string_view name);
